@@ -1,0 +1,16 @@
+//! Implementation detail of `strata`: the plain, sqlx-free core shared by the macros, the
+//! runtime and the command line. Exempt from semver; use the `strata` crate.
+//!
+//! One implementation of every rule the compiler side and the run-time side share lives here:
+//! the schema IR, SQL type mapping, per-dialect DDL and identifier quoting, migration file
+//! naming, discovery and checksums, and the SQL script tokenizer.
+
+pub mod dialect;
+pub mod migration;
+pub mod schema;
+
+pub use dialect::Dialect;
+pub use migration::{Migration, Migrations, MigrationsConfig, Script, TransactionMode};
+pub use schema::{
+    ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
+};

@@ -1,0 +1,133 @@
+//! Migration repository IR: what `embed_migrations!` embeds as `static` data and what the
+//! runtime loader builds from disk. `Cow` lets the same types hold borrowed (embedded) and
+//! owned (loaded at run time) text.
+
+use std::borrow::Cow;
+
+use crate::Dialect;
+
+/// One script file of a migration, chosen for one dialect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// The file's name inside the repository (`0001_create_users.postgres.sql`).
+    pub file: Cow<'static, str>,
+    /// The SQL, with a leading UTF-8 BOM removed.
+    pub sql: Cow<'static, str>,
+    /// SHA-256, lowercase hex, of `sql` with CRLF normalized to LF.
+    pub checksum: Cow<'static, str>,
+    /// First line `-- strata:no-transaction`: run statement by statement in autocommit.
+    pub no_transaction: bool,
+    /// Directive `-- strata:foreign-keys-off` (SQLite table rebuilds).
+    pub foreign_keys_off: bool,
+}
+
+/// One numbered version of the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// The version, in `1..=i64::MAX`.
+    pub version: i64,
+    /// The name part of the file name (`create_users`).
+    pub name: Cow<'static, str>,
+    /// The up script per dialect, indexed by [`Dialect::index`]; `None` for a dialect not enabled.
+    pub up: [Option<Script>; 3],
+    /// The down script per dialect, if the repository has one.
+    pub down: [Option<Script>; 3],
+}
+
+impl Migration {
+    /// The up script for `dialect`.
+    pub fn up(&self, dialect: Dialect) -> Option<&Script> {
+        self.up[dialect.index()].as_ref()
+    }
+
+    /// The down script for `dialect`.
+    pub fn down(&self, dialect: Dialect) -> Option<&Script> {
+        self.down[dialect.index()].as_ref()
+    }
+}
+
+/// How pending migrations are grouped into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// Each migration with its bookkeeping row in its own transaction (the default).
+    #[default]
+    PerMigration,
+    /// Every pending migration in one transaction (SQLite, PostgreSQL).
+    All,
+}
+
+/// How `strata new` numbers the next script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VersionScheme {
+    /// max + 1.
+    #[default]
+    Sequential,
+    /// `YYYYMMDDHHMMSS`.
+    Timestamp,
+}
+
+/// The repository's `strata.toml`; every key has a default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationsConfig {
+    /// Bookkeeping table name (`strata_migrations`).
+    pub table: Cow<'static, str>,
+    /// How long to wait for the migration lock, in seconds (600).
+    pub lock_timeout_secs: u64,
+    /// Transaction grouping (`per-migration`).
+    pub transaction: TransactionMode,
+    /// Allow pending versions below the highest applied one (false).
+    pub out_of_order: bool,
+    /// Numbering of new scripts (`sequential`).
+    pub versions: VersionScheme,
+    /// The environment variable that holds the database URL (`DATABASE_URL`).
+    pub database_url_env: Cow<'static, str>,
+}
+
+impl MigrationsConfig {
+    /// The configuration of a repository without `strata.toml`.
+    pub const DEFAULT: MigrationsConfig = MigrationsConfig {
+        table: Cow::Borrowed("strata_migrations"),
+        lock_timeout_secs: 600,
+        transaction: TransactionMode::PerMigration,
+        out_of_order: false,
+        versions: VersionScheme::Sequential,
+        database_url_env: Cow::Borrowed("DATABASE_URL"),
+    };
+}
+
+impl Default for MigrationsConfig {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// A whole migration repository: embedded by `embed_migrations!` or loaded from disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrations {
+    /// The versions, in ascending order.
+    pub migrations: Cow<'static, [Migration]>,
+    /// `strata.toml`.
+    pub config: MigrationsConfig,
+    /// The head digest over all versions per dialect, indexed by [`Dialect::index`].
+    pub heads: [Cow<'static, str>; 3],
+}
+
+impl Migrations {
+    /// The head digest this repository has for `dialect`.
+    pub fn head(&self, dialect: Dialect) -> &str {
+        &self.heads[dialect.index()]
+    }
+
+    /// The migration with this version.
+    pub fn get(&self, version: i64) -> Option<&Migration> {
+        self.migrations
+            .binary_search_by_key(&version, |m| m.version)
+            .ok()
+            .map(|i| &self.migrations[i])
+    }
+
+    /// The highest version, if any.
+    pub fn latest(&self) -> Option<i64> {
+        self.migrations.last().map(|m| m.version)
+    }
+}

@@ -1,0 +1,196 @@
+//! The per-database surface: a sealed trait implemented for sqlx's `Sqlite`, `Postgres` and
+//! `MySql`. Everything above it is generic code that sends SQL rendered by `strata-core`, so a
+//! backend only has to execute text and decode a few column kinds.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use strata_core::Dialect;
+
+/// A boxed, `Send` future: what the backend's hidden methods return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How to decode one column of a query strata sends (queries cast to match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Any integer column, read as `i64`.
+    Int,
+    /// Text (MySQL binary strings are read as UTF-8, lossily).
+    Text,
+    /// A boolean (MySQL: a nonzero integer).
+    Bool,
+    /// A floating-point number.
+    Float,
+}
+
+/// One decoded value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// A boolean.
+    Bool(bool),
+    /// A floating-point number.
+    Float(f64),
+}
+
+impl Value {
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one (integers count: nonzero is true).
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(v) => Some(*v),
+            Value::Int(v) => Some(*v != 0),
+            _ => None,
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A database strata supports: `sqlx::Sqlite`, `sqlx::Postgres`, `sqlx::MySql` (each behind its
+/// cargo feature). Every runtime function is generic over it and takes the user's own
+/// `sqlx::Pool`, so `&SqlitePool`, `&PgPool` and `&MySqlPool` all work.
+///
+/// The trait is sealed; its methods are strata's internal per-database operations.
+pub trait Backend: sqlx::Database + sealed::Sealed {
+    #[doc(hidden)]
+    const DIALECT: Dialect;
+
+    /// Sends `sql` (one or more statements) with the simple protocol; returns rows affected.
+    #[doc(hidden)]
+    fn execute<'c>(
+        conn: &'c mut Self::Connection,
+        sql: String,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>>;
+
+    /// Sends one query with the simple protocol and decodes each row's columns as `kinds` says.
+    #[doc(hidden)]
+    fn fetch<'c>(
+        conn: &'c mut Self::Connection,
+        sql: String,
+        kinds: &'c [ValueKind],
+    ) -> BoxFuture<'c, Result<Vec<Vec<Value>>, sqlx::Error>>;
+}
+
+/// Decodes column `index` of `row` as `kind`, trying the Rust types sqlx accepts for the
+/// column types the backend may report.
+macro_rules! decode_column {
+    ($row:expr, $index:expr, $kind:expr, ints: [$($int:ty),*], texts: [$($text:ty),*]) => {{
+        use sqlx::Row as _;
+        let row = $row;
+        let index = $index;
+        let raw = row.try_get_raw(index)?;
+        if sqlx::ValueRef::is_null(&raw) {
+            Value::Null
+        } else {
+            match $kind {
+                ValueKind::Int => {
+                    let mut found = None;
+                    $(
+                        if found.is_none() {
+                            if let Ok(v) = row.try_get::<$int, _>(index) {
+                                found = Some(i64::try_from(v).unwrap_or(i64::MAX));
+                            }
+                        }
+                    )*
+                    match found {
+                        Some(v) => Value::Int(v),
+                        None => Value::Int(row.try_get::<i64, _>(index)?),
+                    }
+                }
+                ValueKind::Text => {
+                    let mut found = None;
+                    $(
+                        if found.is_none() {
+                            if let Ok(v) = row.try_get::<$text, _>(index) {
+                                found = Some(v);
+                            }
+                        }
+                    )*
+                    match found {
+                        Some(v) => Value::Text(v),
+                        None => {
+                            let bytes = row.try_get::<Vec<u8>, _>(index)?;
+                            Value::Text(String::from_utf8_lossy(&bytes).into_owned())
+                        }
+                    }
+                }
+                ValueKind::Bool => match row.try_get::<bool, _>(index) {
+                    Ok(v) => Value::Bool(v),
+                    Err(_) => Value::Bool(row.try_get::<i64, _>(index)? != 0),
+                },
+                ValueKind::Float => match row.try_get::<f64, _>(index) {
+                    Ok(v) => Value::Float(v),
+                    Err(_) => Value::Float(f64::from(row.try_get::<f32, _>(index)?)),
+                },
+            }
+        }
+    }};
+}
+
+macro_rules! impl_backend {
+    ($feature:literal, $db:ty, $dialect:expr, ints: [$($int:ty),*]) => {
+        #[cfg(feature = $feature)]
+        impl sealed::Sealed for $db {}
+
+        #[cfg(feature = $feature)]
+        impl Backend for $db {
+            const DIALECT: Dialect = $dialect;
+
+            fn execute<'c>(
+                conn: &'c mut Self::Connection,
+                sql: String,
+            ) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+                Box::pin(async move {
+                    let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+                    Ok(done.rows_affected())
+                })
+            }
+
+            fn fetch<'c>(
+                conn: &'c mut Self::Connection,
+                sql: String,
+                kinds: &'c [ValueKind],
+            ) -> BoxFuture<'c, Result<Vec<Vec<Value>>, sqlx::Error>> {
+                Box::pin(async move {
+                    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let mut values = Vec::with_capacity(kinds.len());
+                        for (index, kind) in kinds.iter().enumerate() {
+                            values.push(decode_column!(row, index, *kind, ints: [$($int),*], texts: [String]));
+                        }
+                        out.push(values);
+                    }
+                    Ok(out)
+                })
+            }
+        }
+    };
+}
+
+impl_backend!("sqlite", sqlx::Sqlite, Dialect::Sqlite, ints: [i64, i32]);
+impl_backend!("postgres", sqlx::Postgres, Dialect::Postgres, ints: [i64, i32, i16, i8]);
+impl_backend!("mysql", sqlx::MySql, Dialect::Mysql, ints: [i64, u64, i32, u32, i16, u16, i8, u8]);

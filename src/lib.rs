@@ -1,0 +1,14 @@
+//! strata: database schemas and migrations for Rust, checked at compile time.
+
+pub use strata_core::{Dialect, Schema};
+pub use strata_macros::Table;
+pub use strata_runtime::{Backend, Error};
+
+/// The runtime: create tables, apply migrations, read a database's version.
+pub mod runtime {}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use sqlx;
+    pub use strata_core as core;
+}
