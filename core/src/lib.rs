@@ -10,7 +10,9 @@ pub mod migration;
 pub mod schema;
 
 pub use dialect::Dialect;
-pub use migration::{Migration, Migrations, MigrationsConfig, Script, TransactionMode};
+pub use migration::{
+    Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
+};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };

@@ -131,3 +131,73 @@ impl Migrations {
         self.migrations.last().map(|m| m.version)
     }
 }
+
+/// SHA-256, lowercase hex, of `sql` with CRLF line endings normalized to LF, so a checkout
+/// with either line ending has the same checksum.
+pub fn checksum(sql: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut rest = sql;
+    while let Some(pos) = rest.find("\r\n") {
+        hasher.update(&rest.as_bytes()[..pos]);
+        hasher.update(b"\n");
+        rest = &rest[pos + 2..];
+    }
+    hasher.update(rest.as_bytes());
+    hex(&hasher.finalize())
+}
+
+/// The head digest: SHA-256 hex of `<version>:<checksum>` of every applied row, in version
+/// order, joined with `,`. Equal heads mean equal sets of (version, checksum).
+pub fn head_digest<'a>(rows: impl IntoIterator<Item = (i64, &'a str)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut rows: Vec<(i64, &str)> = rows.into_iter().collect();
+    rows.sort_by_key(|(version, _)| *version);
+    let mut hasher = Sha256::new();
+    for (i, (version, checksum)) in rows.iter().enumerate() {
+        if i > 0 {
+            hasher.update(b",");
+        }
+        hasher.update(format!("{version}:{checksum}").as_bytes());
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_ignores_line_endings() {
+        assert_eq!(checksum("a\r\nb\r\n"), checksum("a\nb\n"));
+        assert_ne!(checksum("a\nb"), checksum("a\nb\n"));
+        // sha256("abc")
+        assert_eq!(
+            checksum("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn head_is_order_independent_and_covers_every_row() {
+        let a = head_digest([(1, "x"), (2, "y")]);
+        assert_eq!(a, head_digest([(2, "y"), (1, "x")]));
+        assert_ne!(a, head_digest([(1, "x")]));
+        assert_ne!(a, head_digest([(1, "x"), (2, "z")]));
+        // The empty table's head is sha256 of the empty string.
+        assert_eq!(
+            head_digest([]),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
