@@ -8,6 +8,8 @@
 pub mod dialect;
 pub mod migration;
 pub mod schema;
+mod schema_check;
+pub mod table;
 
 pub use dialect::Dialect;
 pub use migration::{
@@ -16,3 +18,4 @@ pub use migration::{
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
+pub use table::Table;
