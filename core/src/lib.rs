@@ -8,6 +8,7 @@
 pub mod dialect;
 pub mod migration;
 pub mod schema;
+pub mod sql_split;
 
 pub use dialect::Dialect;
 pub use migration::{
@@ -16,3 +17,4 @@ pub use migration::{
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
+pub use sql_split::{SplitError, Statement, split_statements};
