@@ -14,6 +14,7 @@ pub use dialect::Dialect;
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };
+pub use migration::{RepositoryError, VersionScheme};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
