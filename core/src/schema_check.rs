@@ -225,7 +225,12 @@ const fn check_table(table: &TableDef, message: &mut Message<'_>) -> bool {
     }
     let mut i = 0;
     while i < table.uniques.len() {
-        if !check_columns_exist(table, table.uniques[i].columns, "a unique constraint", message) {
+        if !check_columns_exist(
+            table,
+            table.uniques[i].columns,
+            "a unique constraint",
+            message,
+        ) {
             return false;
         }
         i += 1;
@@ -239,7 +244,12 @@ const fn check_table(table: &TableDef, message: &mut Message<'_>) -> bool {
     }
     let mut i = 0;
     while i < table.foreign_keys.len() {
-        if !check_columns_exist(table, table.foreign_keys[i].columns, "a foreign key", message) {
+        if !check_columns_exist(
+            table,
+            table.foreign_keys[i].columns,
+            "a foreign key",
+            message,
+        ) {
             return false;
         }
         i += 1;
@@ -267,10 +277,18 @@ const fn check_references(tables: &[&TableDef], index: usize, message: &mut Mess
             message.push_quoted(table.name);
             message.push(" has a foreign key of ");
             message.push_number(fk.columns.len());
-            message.push(if fk.columns.len() == 1 { " column" } else { " columns" });
+            message.push(if fk.columns.len() == 1 {
+                " column"
+            } else {
+                " columns"
+            });
             message.push(" that references ");
             message.push_number(fk.ref_columns.len());
-            message.push(if fk.ref_columns.len() == 1 { " column" } else { " columns" });
+            message.push(if fk.ref_columns.len() == 1 {
+                " column"
+            } else {
+                " columns"
+            });
             message.push(" of table ");
             message.push_quoted(fk.ref_table);
             return false;
@@ -502,17 +520,21 @@ mod tests {
     fn cycles_between_distinct_tables() {
         assert_eq!(
             validate(&[&A_TO_B, &B_TO_C, &C_TO_A]),
-            Err("foreign keys form a cycle: table `a` references table `b`, table `b` references \
+            Err(
+                "foreign keys form a cycle: table `a` references table `b`, table `b` references \
                  table `c`, table `c` references table `a`; create_all could not order them \
                  (a table may reference itself, but not through other tables)"
-                .to_owned())
+                    .to_owned()
+            )
         );
         assert_eq!(
             validate(&[&B_TO_A, &A_TO_B]),
-            Err("foreign keys form a cycle: table `b` references table `a`, table `a` references \
+            Err(
+                "foreign keys form a cycle: table `b` references table `a`, table `a` references \
                  table `b`; create_all could not order them (a table may reference itself, but \
                  not through other tables)"
-                .to_owned())
+                    .to_owned()
+            )
         );
     }
 
@@ -545,7 +567,10 @@ mod tests {
         };
         assert_eq!(
             validate(&[&BAD_KEY]),
-            Err("table `t` names column `uid` in its primary key, but has no such column".to_owned())
+            Err(
+                "table `t` names column `uid` in its primary key, but has no such column"
+                    .to_owned()
+            )
         );
         static BAD_REF_COLUMN: TableDef = table(
             "t",
@@ -557,7 +582,10 @@ mod tests {
         );
         assert_eq!(
             validate(&[&BAD_REF_COLUMN, &C_ALONE]),
-            Err("table `t` references column `uid` of table `c`, which has no such column".to_owned())
+            Err(
+                "table `t` references column `uid` of table `c`, which has no such column"
+                    .to_owned()
+            )
         );
         static BAD_ARITY: TableDef = table(
             "t",
@@ -569,7 +597,10 @@ mod tests {
         );
         assert_eq!(
             validate(&[&BAD_ARITY, &C_ALONE]),
-            Err("table `t` has a foreign key of 1 column that references 0 columns of table `c`".to_owned())
+            Err(
+                "table `t` has a foreign key of 1 column that references 0 columns of table `c`"
+                    .to_owned()
+            )
         );
     }
 
