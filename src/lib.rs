@@ -2,6 +2,8 @@
 
 pub use strata_core::{Dialect, Schema};
 pub use strata_macros::Table;
+#[doc = include_str!("test_attr.md")]
+pub use strata_macros::test;
 pub use strata_runtime::{Backend, Error};
 
 /// The runtime: create tables, apply migrations, read a database's version.
@@ -11,4 +13,6 @@ pub mod runtime {}
 pub mod __private {
     pub use sqlx;
     pub use strata_core as core;
+    pub use strata_runtime as runtime;
+    pub use strata_runtime::testing;
 }
