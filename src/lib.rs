@@ -5,6 +5,8 @@ pub use strata_macros::Table;
 #[doc = include_str!("test_attr.md")]
 pub use strata_macros::test;
 pub use strata_runtime::{Backend, Error};
+/// sqlx, the driver strata runs on (0.9): `strata::sqlx::SqlitePool` needs no sqlx dependency.
+pub use sqlx;
 
 /// The runtime: create tables, apply migrations, read a database's version.
 pub mod runtime {}

@@ -184,8 +184,12 @@ enum Pool {
 
 impl Pool {
     fn from_type(ty: &syn::Type) -> Option<Pool> {
-        let syn::Type::Path(path) = ty else {
-            return None;
+        let path = match ty {
+            syn::Type::Path(path) => path,
+            // A type passed through a `macro_rules!` `$ty:ty` arrives in an invisible group.
+            syn::Type::Group(group) => return Pool::from_type(&group.elem),
+            syn::Type::Paren(paren) => return Pool::from_type(&paren.elem),
+            _ => return None,
         };
         if path.qself.is_some() {
             return None;
@@ -394,6 +398,8 @@ fn check_signature(
 
 fn last_segment(ty: &syn::Type) -> String {
     match ty {
+        syn::Type::Group(group) => last_segment(&group.elem),
+        syn::Type::Paren(paren) => last_segment(&paren.elem),
         syn::Type::Path(path) => path
             .path
             .segments

@@ -68,6 +68,8 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+// Server databases exist only with the `postgres` or `mysql` feature.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
     ServerDatabase { admin_url: String, name: String },
