@@ -75,7 +75,9 @@ macro_rules! suite {
 
             #[strata::test]
             async fn a_test_may_return_a_result(pool: $pool) -> Result<(), sqlx::Error> {
-                let one: i64 = sqlx::query_scalar("SELECT count(*)").fetch_one(&pool).await?;
+                let one: i64 = sqlx::query_scalar("SELECT count(*)")
+                    .fetch_one(&pool)
+                    .await?;
                 assert_eq!(one, 1);
                 Ok(())
             }
@@ -117,9 +119,7 @@ const SPEC: TestSpec = TestSpec {
 
 /// Runs the runner directly with a body that records where its database lives and then
 /// panics; returns that location and the panic message.
-fn run_panicking_body<DB: testing::TestBackend>(
-    current: &'static str,
-) -> (Option<String>, String) {
+fn run_panicking_body<DB: testing::TestBackend>(current: &'static str) -> (Option<String>, String) {
     use strata::__private::runtime::ValueKind;
     let location = Mutex::new(None);
     let record = &location;
@@ -151,7 +151,10 @@ fn a_panicking_sqlite_test_still_removes_its_file() {
     assert_eq!(message, "the body failed on purpose");
     let file = file.expect("the body ran");
     assert!(file.contains("strata_test_"), "{file}");
-    assert!(!std::path::Path::new(&file).exists(), "{file} is left behind");
+    assert!(
+        !std::path::Path::new(&file).exists(),
+        "{file} is left behind"
+    );
 }
 
 #[test]
@@ -179,7 +182,10 @@ fn a_failing_setup_names_the_test_and_the_setup_and_cleans_up() {
         Some("strata_test_attr::direct: the setup under test failed: the migrations are broken")
     );
     let file = location.into_inner().unwrap().expect("the setup ran");
-    assert!(!std::path::Path::new(&file).exists(), "{file} is left behind");
+    assert!(
+        !std::path::Path::new(&file).exists(),
+        "{file} is left behind"
+    );
 }
 
 #[test]

@@ -113,7 +113,10 @@ impl Args {
             };
             return Err(syn::Error::new(
                 lit.span(),
-                format!("#[strata::test] `{}` takes the path of {what}, e.g. `{how}", kind.keyword()),
+                format!(
+                    "#[strata::test] `{}` takes the path of {what}, e.g. `{how}",
+                    kind.keyword()
+                ),
             ));
         }
         let path: syn::Path = input.parse()?;
@@ -131,7 +134,13 @@ impl Args {
                     previous.kind.keyword()
                 ),
             )),
-            None => self.setup = Some(Setup { kind, keyword, path }),
+            None => {
+                self.setup = Some(Setup {
+                    kind,
+                    keyword,
+                    path,
+                })
+            }
         }
         Ok(())
     }
@@ -276,7 +285,10 @@ pub fn expand_test(
     let function: ItemFn = match syn::parse2(item) {
         Ok(function) => function,
         Err(e) => {
-            errors.push(e);
+            errors.push(syn::Error::new(
+                e.span(),
+                format!("#[strata::test] goes on an `async fn`: {e}"),
+            ));
             return Err(combine(errors).unwrap_or_else(|| syn::Error::new(Span::call_site(), "")));
         }
     };
@@ -307,7 +319,10 @@ pub fn expand_test(
         return Err(error);
     }
     let (Some(args), Ok(pool)) = (args, pool) else {
-        return Err(syn::Error::new(Span::call_site(), "invalid #[strata::test]"));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "invalid #[strata::test]",
+        ));
     };
     Ok(generate(&function, pool, args.setup.as_ref(), &fixtures))
 }
@@ -349,14 +364,6 @@ fn check_signature(
     let first = inputs.next();
     let extra: Vec<&FnArg> = inputs.collect();
     let mut result = Ok(None);
-    if !extra.is_empty() {
-        errors.push(syn::Error::new_spanned(
-            quote!(#(#extra),*),
-            "#[strata::test] functions take at most one parameter: the pool \
-             (`SqlitePool`, `PgPool` or `MySqlPool`)",
-        ));
-        result = Err(());
-    }
     match first {
         None => {}
         Some(FnArg::Receiver(receiver)) => {
@@ -386,12 +393,16 @@ fn check_signature(
                 ));
                 result = Err(());
             }
-            Some(pool) => {
-                if result.is_ok() {
-                    result = Ok(Some(pool));
-                }
-            }
+            Some(pool) => result = Ok(Some(pool)),
         },
+    }
+    if !extra.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            quote!(#(#extra),*),
+            "#[strata::test] functions take at most one parameter: the pool \
+             (`SqlitePool`, `PgPool` or `MySqlPool`)",
+        ));
+        result = Err(());
     }
     result
 }
@@ -600,16 +611,27 @@ mod tests {
     fn bare_sqlite_test_becomes_a_sync_test_calling_the_runner() {
         let file = expand(
             quote!(),
-            quote!(async fn works(pool: sqlx::SqlitePool) { let _ = pool; }),
+            quote!(
+                async fn works(pool: sqlx::SqlitePool) {
+                    let _ = pool;
+                }
+            ),
         )
         .unwrap();
         let f = function(&file);
         assert!(f.sig.asyncness.is_none());
         assert!(f.sig.inputs.is_empty());
-        let attrs: Vec<String> = f.attrs.iter().map(|a| a.to_token_stream().to_string()).collect();
+        let attrs: Vec<String> = f
+            .attrs
+            .iter()
+            .map(|a| a.to_token_stream().to_string())
+            .collect();
         assert_eq!(attrs, ["# [:: core :: prelude :: v1 :: test]"]);
         let body = f.block.to_token_stream().to_string();
-        assert!(body.contains("run_test :: < :: strata :: __private :: sqlx :: Sqlite"), "{body}");
+        assert!(
+            body.contains("run_test :: < :: strata :: __private :: sqlx :: Sqlite"),
+            "{body}"
+        );
         assert!(body.contains("no_setup"), "{body}");
     }
 
@@ -629,31 +651,62 @@ mod tests {
             .iter()
             .map(|a| a.path().to_token_stream().to_string())
             .collect();
-        assert_eq!(attrs, ["should_panic", "ignore", ":: core :: prelude :: v1 :: test"]);
+        assert_eq!(
+            attrs,
+            ["should_panic", "ignore", ":: core :: prelude :: v1 :: test"]
+        );
     }
 
     #[test]
     fn migrations_and_schema_pick_their_runtime_function() {
         let file = expand(
             quote!(migrations = crate::MIGRATIONS),
-            quote!(async fn t(pool: strata::sqlx::MySqlPool) {}),
+            quote!(
+                async fn t(pool: strata::sqlx::MySqlPool) {}
+            ),
         )
         .unwrap();
         let body = function(&file).block.to_token_stream().to_string();
-        assert!(body.contains(":: strata :: __private :: runtime :: upgrade"), "{body}");
-        assert!(body.contains("\"applying the migrations `crate::MIGRATIONS`\""), "{body}");
+        assert!(
+            body.contains(":: strata :: __private :: runtime :: upgrade"),
+            "{body}"
+        );
+        assert!(
+            body.contains("\"applying the migrations `crate::MIGRATIONS`\""),
+            "{body}"
+        );
         assert!(body.contains("sqlx :: MySql ,"), "{body}");
 
-        let file = expand(quote!(schema = SCHEMA), quote!(async fn t(pool: PgPool) {})).unwrap();
+        let file = expand(
+            quote!(schema = SCHEMA),
+            quote!(
+                async fn t(pool: PgPool) {}
+            ),
+        )
+        .unwrap();
         let body = function(&file).block.to_token_stream().to_string();
-        assert!(body.contains(":: strata :: __private :: runtime :: create_all"), "{body}");
+        assert!(
+            body.contains(":: strata :: __private :: runtime :: create_all"),
+            "{body}"
+        );
     }
 
     #[test]
     fn no_parameter_runs_without_a_database() {
-        let file = expand(quote!(), quote!(async fn t() -> Result<(), String> { Ok(()) })).unwrap();
+        let file = expand(
+            quote!(),
+            quote!(
+                async fn t() -> Result<(), String> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap();
         let f = function(&file);
-        assert_eq!(f.sig.output.to_token_stream().to_string(), "-> Result < () , String >");
+        assert_eq!(
+            f.sig.output.to_token_stream().to_string(),
+            "-> Result < () , String >"
+        );
         let body = f.block.to_token_stream().to_string();
         assert!(body.contains("run_test_without_database (t)"), "{body}");
     }
@@ -662,7 +715,9 @@ mod tests {
     fn every_error_of_one_test_is_reported() {
         let errors = expand(
             quote!(migrations = M, schema = S, migrations = M),
-            quote!(fn t(a: i32, b: i32) {}),
+            quote!(
+                fn t(a: i32, b: i32) {}
+            ),
         )
         .err()
         .unwrap();
@@ -673,31 +728,39 @@ mod tests {
              migrations)\n\
              duplicate #[strata::test] argument `migrations`\n\
              #[strata::test] functions must be `async fn`\n\
-             #[strata::test] functions take at most one parameter: the pool (`SqlitePool`, \
-             `PgPool` or `MySqlPool`)\n\
              #[strata::test] takes a `SqlitePool`, `PgPool` or `MySqlPool` parameter (or \
-             none): the pool of the test's fresh database"
+             none): the pool of the test's fresh database\n\
+             #[strata::test] functions take at most one parameter: the pool (`SqlitePool`, \
+             `PgPool` or `MySqlPool`)"
         );
     }
 
     #[test]
     fn fixtures_are_checked_against_the_source_folder() {
-        let dir = std::env::temp_dir().join(format!("strata_macros_fixtures_{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("strata_macros_fixtures_{}", std::process::id()));
         std::fs::create_dir_all(dir.join("fixtures")).unwrap();
         std::fs::write(dir.join("fixtures/users.sql"), "INSERT INTO t VALUES (1);").unwrap();
         let source = dir.join("it.rs");
         let ok = expand_test(
             quote!(fixtures("users.sql")),
-            quote!(async fn t(pool: SqlitePool) {}),
+            quote!(
+                async fn t(pool: SqlitePool) {}
+            ),
             &all_features(Some(source.clone())),
         )
         .unwrap()
         .to_string();
         let expected = dir.join("fixtures/users.sql").canonicalize().unwrap();
-        assert!(ok.contains(&format!("include_str ! ({:?})", expected.to_string_lossy())), "{ok}");
+        assert!(
+            ok.contains(&format!("include_str ! ({:?})", expected.to_string_lossy())),
+            "{ok}"
+        );
         let missing = expand_test(
             quote!(fixtures("users.sql", "posts.sql")),
-            quote!(async fn t(pool: SqlitePool) {}),
+            quote!(
+                async fn t(pool: SqlitePool) {}
+            ),
             &all_features(Some(source)),
         )
         .unwrap_err()
@@ -716,9 +779,18 @@ mod tests {
             postgres: false,
             ..all_features(None)
         };
-        let error = expand_test(quote!(), quote!(async fn t(pool: PgPool) {}), &env)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(error, "#[strata::test] with a `PgPool` needs strata's `postgres` feature");
+        let error = expand_test(
+            quote!(),
+            quote!(
+                async fn t(pool: PgPool) {}
+            ),
+            &env,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "#[strata::test] with a `PgPool` needs strata's `postgres` feature"
+        );
     }
 }

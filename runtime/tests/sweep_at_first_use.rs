@@ -21,7 +21,11 @@ async fn the_first_database_of_a_process_sweeps_stale_ones() {
     // SQLite: files in the temporary directory.
     let (stale, young) = names();
     let dir = std::env::temp_dir();
-    for file in [format!("{stale}.db"), format!("{stale}.db-wal"), format!("{young}.db")] {
+    for file in [
+        format!("{stale}.db"),
+        format!("{stale}.db-wal"),
+        format!("{young}.db"),
+    ] {
         std::fs::write(dir.join(file), b"").unwrap();
     }
     let db = testing::sqlite().await;

@@ -62,7 +62,10 @@ fn with_database_replaces_only_the_path() {
 #[test]
 fn creation_time_is_read_from_the_name_only_for_test_databases() {
     use strata_runtime::testing::{created_at, is_stale};
-    assert_eq!(created_at("strata_test_1700000000_42_0"), Some(1_700_000_000));
+    assert_eq!(
+        created_at("strata_test_1700000000_42_0"),
+        Some(1_700_000_000)
+    );
     assert_eq!(created_at("strata_test_1700000000_42"), None);
     assert_eq!(created_at("strata_test_1700000000_42_0_1"), None);
     assert_eq!(created_at("strata_test_17x_42_0"), None);
@@ -99,7 +102,11 @@ fn the_sqlite_sweep_removes_only_stale_test_files() {
     left.sort();
     assert_eq!(
         left,
-        ["app.db", "strata_test_990000_1_2.txt", "strata_test_999000_1_1.db"]
+        [
+            "app.db",
+            "strata_test_990000_1_2.txt",
+            "strata_test_999000_1_1.db"
+        ]
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,0 +1,4 @@
+#[test]
+fn ui() {
+    trybuild::TestCases::new().compile_fail("tests/ui/**/*.rs");
+}
