@@ -4,6 +4,8 @@
 //! PostgreSQL and MySQL tests run when `STRATA_TEST_POSTGRES_URL` / `STRATA_TEST_MYSQL_URL` is
 //! set (and the `postgres` / `mysql` feature is on).
 
+#![deny(warnings)]
+
 use std::sync::Mutex;
 
 use strata::__private::testing::{self, TestSpec};
@@ -13,6 +15,9 @@ use strata::__private::testing::{self, TestSpec};
 macro_rules! suite {
     ($module:ident, $pool:ty, tables: $tables:literal, current: $current:literal) => {
         mod $module {
+            // The expansion must be clean in a strict module.
+            #![deny(unused_qualifications)]
+
             use strata::sqlx;
 
             async fn table_count(pool: &$pool) -> i64 {
@@ -96,14 +101,23 @@ suite!(sqlite, sqlx::SqlitePool,
     current: "SELECT file FROM pragma_database_list WHERE name = 'main'");
 
 #[cfg(feature = "postgres")]
-suite!(postgres, strata::sqlx::PgPool,
+suite!(postgres, sqlx::PgPool,
     tables: "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
     current: "SELECT current_database()");
 
 #[cfg(feature = "mysql")]
-suite!(mysql, strata::sqlx::MySqlPool,
+suite!(mysql, sqlx::MySqlPool,
     tables: "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()",
     current: "SELECT DATABASE()");
+
+#[strata::test]
+async fn a_fully_qualified_pool_type_works(pool: strata::sqlx::SqlitePool) {
+    let tables: i64 = strata::sqlx::query_scalar("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tables, 0);
+}
 
 #[strata::test]
 async fn a_test_without_a_pool_runs_on_a_runtime() {
@@ -115,6 +129,7 @@ const SPEC: TestSpec = TestSpec {
     name: "strata_test_attr::direct",
     setup: "the setup under test",
     fixtures: &[],
+    should_panic: None,
 };
 
 /// Runs the runner directly with a body that records where its database lives and then
@@ -267,4 +282,60 @@ fn a_panicking_mysql_test_still_drops_its_database() {
         left
     });
     assert_eq!(left, 0, "{name} is left behind");
+}
+
+/// Runs this test binary's `postgres::` suite again, in a child process without
+/// `STRATA_TEST_POSTGRES_URL`, with `CI` as given; returns whether it passed and its output.
+#[cfg(feature = "postgres")]
+fn run_postgres_suite_without_url(ci: Option<&str>) -> (bool, String) {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args(["postgres::", "--nocapture", "--test-threads=1"])
+        .env_remove("STRATA_TEST_POSTGRES_URL")
+        .env_remove("CI");
+    if let Some(ci) = ci {
+        child.env("CI", ci);
+    }
+    let output = child.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn without_a_url_tests_are_skipped_and_pass_even_should_panic_ones() {
+    let (passed, output) = run_postgres_suite_without_url(Some("false"));
+    assert!(passed, "{output}");
+    assert!(
+        output.contains("skipped: STRATA_TEST_POSTGRES_URL is not set"),
+        "{output}"
+    );
+    assert!(
+        output.contains(
+            "test postgres::a_panic_reaches_should_panic_unchanged - should panic ... ok"
+        ),
+        "{output}"
+    );
+    assert!(
+        output.contains("test postgres::fixtures_run_in_the_order_given ... ok"),
+        "{output}"
+    );
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn without_a_url_under_ci_tests_fail() {
+    let (passed, output) = run_postgres_suite_without_url(Some("true"));
+    assert!(!passed, "{output}");
+    assert!(
+        output.contains(
+            "STRATA_TEST_POSTGRES_URL is not set, and CI requires the database suites to run"
+        ),
+        "{output}"
+    );
+    assert!(
+        output.contains("test postgres::fixtures_run_in_the_order_given ... FAILED"),
+        "{output}"
+    );
 }

@@ -490,6 +490,35 @@ fn path_text(path: &syn::Path) -> String {
     text
 }
 
+/// The message a `#[should_panic]` attribute expects: `Some("")` for a bare one, `None` when
+/// there is none (or it is malformed: the compiler reports that).
+fn expected_panic(attrs: &[syn::Attribute]) -> Option<String> {
+    let attr = attrs.iter().find(|a| a.path().is_ident("should_panic"))?;
+    let literal = |expr: &syn::Expr| match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    };
+    match &attr.meta {
+        syn::Meta::Path(_) => Some(String::new()),
+        syn::Meta::NameValue(nv) => literal(&nv.value).or(Some(String::new())),
+        syn::Meta::List(_) => {
+            let mut expected = String::new();
+            let _ = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("expected") {
+                    if let Some(value) = literal(&meta.value()?.parse()?) {
+                        expected = value;
+                    }
+                }
+                Ok(())
+            });
+            Some(expected)
+        }
+    }
+}
+
 fn generate(
     function: &ItemFn,
     pool: Option<Pool>,
@@ -558,6 +587,10 @@ fn generate(
         quote!(#testing::Fixture { name: #fixture_name, sql: #sql })
     });
     let name_text = name.to_string();
+    let should_panic = match expected_panic(attrs) {
+        Some(expected) => quote!(::core::option::Option::Some(#expected)),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         #(#attrs)*
         #[::core::prelude::v1::test]
@@ -568,6 +601,7 @@ fn generate(
                     name: ::core::concat!(::core::module_path!(), "::", #name_text),
                     setup: #setup_label,
                     fixtures: &[#(#fixtures),*],
+                    should_panic: #should_panic,
                 },
                 #setup_closure,
                 #name,
@@ -792,5 +826,24 @@ mod tests {
             error,
             "#[strata::test] with a `PgPool` needs strata's `postgres` feature"
         );
+    }
+
+    #[test]
+    fn the_expected_panic_is_passed_to_the_runner() {
+        let body_of = |attr: TokenStream| {
+            let file = expand(quote!(), quote!(#attr async fn t(pool: SqlitePool) {})).unwrap();
+            function(&file).block.to_token_stream().to_string()
+        };
+        assert!(body_of(quote!()).contains("should_panic : :: core :: option :: Option :: None"));
+        let cases = [
+            (quote!(#[should_panic]), "\"\""),
+            (quote!(#[should_panic = "boom"]), "\"boom\""),
+            (quote!(#[should_panic(expected = "boom")]), "\"boom\""),
+        ];
+        for (attr, expected) in cases {
+            let body = body_of(attr);
+            let wanted = format!("should_panic : :: core :: option :: Option :: Some ({expected})");
+            assert!(body.contains(&wanted), "{body}");
+        }
     }
 }

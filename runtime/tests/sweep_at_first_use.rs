@@ -2,6 +2,7 @@
 //! hour old (left by a killed run), and leaves younger ones alone. One test in its own binary:
 //! the sweep happens once per process, so nothing else may create a database first.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 #![cfg(feature = "sqlite")]
 
 use strata_runtime::testing::{self, STALE_AFTER_SECS, unix_now};
@@ -53,7 +54,7 @@ async fn the_first_database_of_a_process_sweeps_stale_ones() {
         .fetch_all(&admin)
         .await
         .unwrap();
-        assert_eq!(left, [young.clone()]);
+        assert_eq!(left, std::slice::from_ref(&young));
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE \"{young}\"")))
             .execute(&admin)
             .await
@@ -80,7 +81,7 @@ async fn the_first_database_of_a_process_sweeps_stale_ones() {
         .fetch_all(&admin)
         .await
         .unwrap();
-        assert_eq!(left, [young.clone()]);
+        assert_eq!(left, std::slice::from_ref(&young));
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE `{young}`")))
             .execute(&admin)
             .await

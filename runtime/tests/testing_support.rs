@@ -1,5 +1,7 @@
 //! The test-database helpers create a database that exists and remove it afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+
 #[cfg(feature = "postgres")]
 #[tokio::test]
 async fn postgres_test_database_is_created_and_dropped() {
