@@ -2,12 +2,25 @@
 //! `strata` crate, which re-exports everything public here.
 
 mod backend;
+mod bookkeeping;
+mod connect;
 mod error;
+mod lock;
+mod migrator;
+mod report;
+mod script;
+mod session;
 
 pub use backend::Backend;
 #[doc(hidden)]
 pub use backend::{BoxFuture, Value, ValueKind};
+pub use connect::{
+    connect, db_version, downgrade, status, upgrade, upgrade_to, version_control,
+};
 pub use error::Error;
+pub use migrator::Migrator;
+pub use report::{MigrationRun, Report, VersionState, VersionStatus};
+pub use strata_core::{Migrations, TransactionMode};
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
