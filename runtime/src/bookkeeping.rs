@@ -18,7 +18,13 @@ pub(crate) struct Row {
     pub applied_at_ms: Option<i64>,
     /// Milliseconds since `applied_at`, by the database's clock.
     pub age_ms: i64,
+    /// Duration of the run; [`FAILED_MS`] marks a started row whose run failed.
+    pub execution_ms: i64,
 }
+
+/// `execution_ms` of a row whose non-transactional run failed (as opposed to one still
+/// running, which another SQLite upgrader waits for).
+pub(crate) const FAILED_MS: i64 = -1;
 
 /// The bookkeeping table as read under the lock.
 #[derive(Debug, Clone, Default)]
@@ -194,7 +200,7 @@ impl Sql {
             ),
         };
         format!(
-            "SELECT version, name, checksum, installed_rank, success, {applied_ms}, {age_ms} FROM {} ORDER BY version",
+            "SELECT version, name, checksum, installed_rank, success, {applied_ms}, {age_ms}, execution_ms FROM {} ORDER BY version",
             self.quoted
         )
     }
@@ -205,6 +211,7 @@ impl Sql {
         ValueKind::Text,
         ValueKind::Int,
         ValueKind::Bool,
+        ValueKind::Int,
         ValueKind::Int,
         ValueKind::Int,
     ];
@@ -222,6 +229,7 @@ impl Sql {
                     success: get(4).as_bool().unwrap_or(false),
                     applied_at_ms: get(5).as_int(),
                     age_ms: get(6).as_int().unwrap_or(0),
+                    execution_ms: get(7).as_int().unwrap_or(0),
                 }
             })
             .collect();
@@ -256,6 +264,14 @@ impl Sql {
             "UPDATE {} SET success = {}, execution_ms = {execution_ms} WHERE version = {version}",
             self.quoted,
             self.bool(true)
+        )
+    }
+
+    /// Marks a started row as failed (it stays incomplete).
+    pub fn mark_failed(&self, version: i64) -> String {
+        format!(
+            "UPDATE {} SET execution_ms = {FAILED_MS} WHERE version = {version}",
+            self.quoted
         )
     }
 

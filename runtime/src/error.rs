@@ -307,10 +307,19 @@ pub(crate) fn first_line(sql: &str) -> String {
 
 /// The database's message and code from a driver error, or the error's text.
 pub(crate) fn database_message(error: &sqlx::Error) -> (String, Option<String>) {
-    match error.as_database_error() {
-        Some(db) => (db.message().to_string(), db.code().map(|c| c.into_owned())),
-        None => (error.to_string(), None),
+    let Some(db) = error.as_database_error() else {
+        return (error.to_string(), None);
+    };
+    let mut code = db.code().map(|c| c.into_owned());
+    // MySQL users know errors by number (ERROR 1146); the SQLSTATE alone is ambiguous.
+    #[cfg(feature = "mysql")]
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        code = Some(match my.code() {
+            Some(state) => format!("{}, SQLSTATE {state}", my.number()),
+            None => my.number().to_string(),
+        });
     }
+    (db.message().to_string(), code)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use strata_core::{Dialect, Migrations, Script, TransactionMode, head_digest};
 
 use crate::backend::{Backend, ValueKind};
-use crate::bookkeeping::{Row, Sql, State};
+use crate::bookkeeping::{FAILED_MS, Row, Sql, State};
 use crate::error::{Error, database_message, first_line};
 use crate::lock::Lock;
 use crate::report::{MigrationRun, Report, VersionState, VersionStatus};
@@ -206,6 +206,14 @@ async fn run_script<DB: Backend>(
     Ok(())
 }
 
+/// Best effort: marks the started row as failed, so a waiting SQLite upgrader reports it at
+/// once instead of waiting for it to finish. The row stays incomplete either way.
+async fn record_failure<DB: Backend>(session: &mut Session<DB>, sql: &Sql, version: i64) {
+    if let Err(error) = session.execute_raw(&sql.mark_failed(version)).await {
+        tracing::warn!(target: "strata", %error, version, "could not mark the failed migration");
+    }
+}
+
 impl<'m> Migrator<'m> {
     /// A migrator for `migrations`, with the settings of its `strata.toml`.
     pub fn new(migrations: &'m Migrations) -> Self {
@@ -389,7 +397,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<Verdict<'a>, Error> {
         if let Some(row) = state.rows.iter().find(|r| !r.success) {
             let timeout_ms = i64::try_from(lock_timeout.as_millis()).unwrap_or(i64::MAX);
-            if dialect == Dialect::Sqlite && row.age_ms < timeout_ms {
+            if dialect == Dialect::Sqlite && row.execution_ms != FAILED_MS && row.age_ms < timeout_ms {
                 return Ok(Verdict::Wait);
             }
             return Err(Error::Incomplete {
@@ -637,6 +645,7 @@ impl<'m> Migrator<'m> {
             success: true,
             applied_at_ms: None,
             age_ms: 0,
+            execution_ms: 0,
         });
         let duration = started.elapsed();
         tracing::info!(target: "strata", version = item.version, name = item.name, duration_ms = duration.as_millis() as u64, "migration applied");
@@ -709,7 +718,10 @@ impl<'m> Migrator<'m> {
             .await?;
         session.commit().await?;
         let previous = embedded.previous(state, item.version);
-        run_script(session, item, item.up, false, false, previous).await?;
+        if let Err(e) = run_script(session, item, item.up, false, false, previous).await {
+            record_failure(session, sql, item.version).await;
+            return Err(e);
+        }
         lock.begin(session).await?;
         session
             .execute(
@@ -851,7 +863,10 @@ impl<'m> Migrator<'m> {
                     )
                     .await?;
                 session.commit().await?;
-                run_script(session, &item, down, true, false, previous).await?;
+                if let Err(e) = run_script(session, &item, down, true, false, previous).await {
+                    record_failure(session, sql, item.version).await;
+                    return Err(e);
+                }
                 lock.begin(session).await?;
             }
             session
