@@ -6,7 +6,6 @@ pub use strata_core::{
     VersionScheme,
 };
 pub use strata_macros::Table;
-pub use strata_core::{Migration, Migrations, Script, TransactionMode};
 pub use strata_runtime::{Backend, Error};
 pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionStatus};
 

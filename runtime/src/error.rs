@@ -60,6 +60,21 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// A script cannot be split into statements (`embed_migrations!` and the loader reject
+    /// such scripts, so this means a hand-built repository).
+    #[error(
+        "migration {version} ({file}) cannot be split into statements: {error}; fix the script"
+    )]
+    InvalidScript {
+        /// The version.
+        version: i64,
+        /// The script's file name.
+        file: String,
+        /// What the tokenizer found.
+        #[source]
+        error: strata_core::SplitError,
+    },
+
     /// An applied migration's script was changed after it was applied.
     #[error(
         "migration {version} ({file}) was changed after it was applied: the database recorded checksum {applied}, the binary embeds {embedded}; restore the original script and put the change in a new migration"

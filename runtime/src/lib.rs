@@ -8,7 +8,6 @@ mod error;
 mod lock;
 mod migrator;
 mod report;
-mod script;
 mod session;
 
 pub use backend::Backend;

@@ -3,14 +3,13 @@
 
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use strata_core::{Dialect, Migrations, Script, TransactionMode, head_digest};
+use strata_core::{Dialect, Migrations, Script, TransactionMode, head_digest, split_statements};
 
 use crate::backend::{Backend, ValueKind};
 use crate::bookkeeping::{FAILED_MS, Row, Sql, State};
-use crate::error::{Error, database_message, first_line};
+use crate::error::{Error, database_message};
 use crate::lock::Lock;
 use crate::report::{MigrationRun, Report, VersionState, VersionStatus};
-use crate::script::statements;
 use crate::session::Session;
 
 /// Applies and inspects a migration repository, with options. Every function of
@@ -181,9 +180,21 @@ async fn run_script<DB: Backend>(
     transactional: bool,
     previous: i64,
 ) -> Result<(), Error> {
-    let list = statements(&script.sql, DB::DIALECT);
+    let list = match split_statements(&script.sql, DB::DIALECT) {
+        Ok(list) => list,
+        Err(error) => {
+            if transactional {
+                session.rollback().await;
+            }
+            return Err(Error::InvalidScript {
+                version: item.version,
+                file: script.file.to_string(),
+                error,
+            });
+        }
+    };
     for (index, statement) in list.iter().enumerate() {
-        if let Err(source) = session.execute_raw(statement).await {
+        if let Err(source) = session.execute_raw(&statement.sql).await {
             let (message, code) = database_message(&source);
             if transactional {
                 session.rollback().await;
@@ -193,7 +204,7 @@ async fn run_script<DB: Backend>(
                 file: script.file.to_string(),
                 down,
                 ordinal: index + 1,
-                statement: first_line(statement),
+                statement: statement.first_line_shortened(),
                 took_effect: if transactional { 0 } else { index },
                 rolled_back: transactional,
                 previous,

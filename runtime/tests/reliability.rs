@@ -54,7 +54,7 @@ async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         assert_eq!(
             err.to_string(),
             format!(
-                "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1);`: {message}; the 1 statement before it took effect and cannot be rolled back, so version 2 is marked incomplete: repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
+                "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1)`: {message}; the 1 statement before it took effect and cannot be rolled back, so version 2 is marked incomplete: repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
             )
         );
         // Statement 1 took effect; the row is incomplete.
@@ -82,7 +82,7 @@ async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         assert_eq!(
             err.to_string(),
             format!(
-                "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1);`: {message}; it was rolled back, so the database is unchanged: fix the script and run again"
+                "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1)`: {message}; it was rolled back, so the database is unchanged: fix the script and run again"
             )
         );
         // Exactly at version 1, nothing of 2 left.
@@ -114,7 +114,7 @@ async fn failing_no_transaction_migration<DB: Backend>(pool: &sqlx::Pool<DB>, ur
     assert_eq!(
         err.to_string(),
         format!(
-            "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1);`: {message}; the 1 statement before it took effect and cannot be rolled back, so version 2 is marked incomplete: repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
+            "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1)`: {message}; the 1 statement before it took effect and cannot be rolled back, so version 2 is marked incomplete: repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
         )
     );
     assert_eq!(migrator.db_version(pool).await.unwrap(), Some(1));
