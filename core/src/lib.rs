@@ -5,6 +5,7 @@
 //! the schema IR, SQL type mapping, per-dialect DDL and identifier quoting, migration file
 //! naming, discovery and checksums, and the SQL script tokenizer.
 
+pub mod ddl;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
