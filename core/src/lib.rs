@@ -9,6 +9,7 @@ pub mod ddl;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
+pub mod snapshot;
 
 pub use dialect::Dialect;
 pub use migration::{
@@ -16,4 +17,8 @@ pub use migration::{
 };
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
+};
+pub use snapshot::{
+    ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
+    TableSnapshot,
 };
