@@ -23,4 +23,46 @@ pub enum Error {
     /// backend (a column type the backend cannot bind, a reference to a missing table, ..).
     #[error("{0}")]
     Schema(String),
+    /// A statement of `create_all`, `drop_all` or `reflect` failed on one table.
+    #[error("{operation}: table `{table}`: statement `{statement}` failed: {source}")]
+    Table {
+        /// `create_all`, `drop_all` or `reflect`.
+        operation: &'static str,
+        /// The table the statement was for.
+        table: String,
+        /// The statement's first line, shortened.
+        statement: String,
+        /// The driver's error, with the database's message.
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl Error {
+    /// A failed statement of `create_all`, `drop_all` or `reflect` on one table.
+    pub(crate) fn on_table(
+        operation: &'static str,
+        table: &str,
+        statement: &str,
+        source: sqlx::Error,
+    ) -> Error {
+        Error::Table {
+            operation,
+            table: table.to_owned(),
+            statement: first_line(statement),
+            source,
+        }
+    }
+}
+
+/// The first line of `sql`, shortened to 100 characters, for messages.
+pub(crate) fn first_line(sql: &str) -> String {
+    let line = sql.trim_start().lines().next().unwrap_or("").trim_end();
+    if line.chars().count() > 100 {
+        let mut short: String = line.chars().take(99).collect();
+        short.push('…');
+        short
+    } else {
+        line.to_owned()
+    }
 }
