@@ -9,7 +9,9 @@ pub mod ddl;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
+mod schema_check;
 pub mod snapshot;
+pub mod table;
 
 pub use dialect::Dialect;
 pub use migration::{
@@ -22,3 +24,4 @@ pub use snapshot::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
+pub use table::Table;
