@@ -69,8 +69,6 @@ async fn run_transactional<DB: Backend>(
 /// point at tables created before. Idempotent: a second call changes nothing. Runs in one
 /// transaction on SQLite and PostgreSQL.
 pub async fn create_all<DB: Backend>(pool: &sqlx::Pool<DB>, schema: &Schema) -> Result<(), Error> {
-    // TODO: call `schema.validate()` here first once the whole-schema check lands in core
-    // (`creation_order` already reports missing tables and foreign-key cycles).
     let statements = create_statements::<DB>(schema)?;
     run_transactional(pool, "create_all", &statements).await
 }
