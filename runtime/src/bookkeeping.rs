@@ -176,6 +176,15 @@ impl Sql {
         }
     }
 
+    /// The number of tables in the database (its current schema on PostgreSQL).
+    pub fn count_tables(&self) -> String {
+        match self.dialect {
+            Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'".to_string(),
+            Dialect::Postgres => "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()".to_string(),
+            Dialect::Mysql => "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()".to_string(),
+        }
+    }
+
     pub fn select_db_version(&self) -> String {
         format!(
             "SELECT MAX(version) FROM {} WHERE success = {}",

@@ -61,6 +61,18 @@ pub async fn status<DB: Backend>(
     Migrator::new(migrations).status(pool).await
 }
 
+/// On an empty database, creates `schema` and records every embedded version as applied;
+/// otherwise upgrades. See [`Migrator::upgrade_or_create`].
+pub async fn upgrade_or_create<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    migrations: &Migrations,
+    schema: &strata_core::Schema,
+) -> Result<Report, Error> {
+    Migrator::new(migrations)
+        .upgrade_or_create(pool, schema)
+        .await
+}
+
 /// Connects to `url` (creating a missing SQLite file), applies the pending migrations and
 /// returns the pool.
 pub async fn connect<DB: Backend>(

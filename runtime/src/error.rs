@@ -25,6 +25,19 @@ pub enum Error {
     /// backend (a column type the backend cannot bind, a reference to a missing table, ..).
     #[error("{0}")]
     Schema(String),
+    /// A statement of `create_all`, `drop_all` or `reflect` failed on one table.
+    #[error("{operation}: table `{table}`: statement `{statement}` failed: {source}")]
+    Table {
+        /// `create_all`, `drop_all` or `reflect`.
+        operation: &'static str,
+        /// The table the statement was for.
+        table: String,
+        /// The statement's first line, shortened.
+        statement: String,
+        /// The driver's error, with the database's message.
+        #[source]
+        source: sqlx::Error,
+    },
 
     /// A statement of a migration script failed.
     ///
@@ -215,6 +228,35 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// A failed statement of `create_all`, `drop_all` or `reflect` on one table.
+    pub(crate) fn on_table(
+        operation: &'static str,
+        table: &str,
+        statement: &str,
+        source: sqlx::Error,
+    ) -> Error {
+        Error::Table {
+            operation,
+            table: table.to_owned(),
+            statement: first_line(statement),
+            source,
+        }
+    }
+}
+
+/// The first line of `sql`, shortened to 100 characters, for messages.
+pub(crate) fn first_line(sql: &str) -> String {
+    let line = sql.trim_start().lines().next().unwrap_or("").trim_end();
+    if line.chars().count() > 100 {
+        let mut short: String = line.chars().take(99).collect();
+        short.push('…');
+        short
+    } else {
+        line.to_owned()
+    }
+}
+
 fn migration_failed(error: &Error) -> String {
     let Error::MigrationFailed {
         version,
@@ -304,7 +346,7 @@ pub(crate) fn duration_text(d: Duration) -> String {
 }
 
 /// The first line of a statement, shortened to 80 characters, for messages.
-pub(crate) fn first_line(sql: &str) -> String {
+pub(crate) fn statement_line(sql: &str) -> String {
     const MAX: usize = 80;
     let line = sql
         .lines()
@@ -343,9 +385,9 @@ mod tests {
 
     #[test]
     fn first_line_skips_comments_and_shortens() {
-        assert_eq!(first_line("-- hi\n  SELECT 1;\nFROM x"), "SELECT 1;");
+        assert_eq!(statement_line("-- hi\n  SELECT 1;\nFROM x"), "SELECT 1;");
         let long = format!("SELECT {}", "x".repeat(100));
-        let short = first_line(&long);
+        let short = statement_line(&long);
         assert_eq!(short.chars().count(), 80);
         assert!(short.ends_with('…'));
     }

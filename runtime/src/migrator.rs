@@ -217,6 +217,30 @@ async fn run_script<DB: Backend>(
     Ok(())
 }
 
+/// Records every embedded version up to `target` as applied (without running it), with ranks
+/// after `rank`; each row carries the head of the rows written so far.
+async fn write_versions<DB: Backend>(
+    session: &mut Session<DB>,
+    sql: &Sql,
+    embedded: &Embedded<'_>,
+    target: i64,
+    mut rank: i64,
+) -> Result<(), Error> {
+    let mut written: Vec<(i64, &str)> = Vec::new();
+    for item in embedded.items.iter().filter(|i| i.version <= target) {
+        written.push((item.version, &item.up.checksum));
+        rank += 1;
+        let head = head_digest(written.iter().copied());
+        session
+            .execute(
+                "recording a version",
+                &sql.insert_row(item.version, item.name, &item.up.checksum, rank, &head, 0, true),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Best effort: marks the started row as failed, so a waiting SQLite upgrader reports it at
 /// once instead of waiting for it to finish. The row stays incomplete either way.
 async fn record_failure<DB: Backend>(session: &mut Session<DB>, sql: &Sql, version: i64) {
@@ -292,7 +316,20 @@ impl<'m> Migrator<'m> {
 
     /// Applies every pending migration.
     pub async fn upgrade<DB: Backend>(&self, pool: &sqlx::Pool<DB>) -> Result<Report, Error> {
-        self.upgrade_impl(pool, None).await
+        self.upgrade_impl(pool, None, None).await
+    }
+
+    /// On a database with no tables at all (and so no bookkeeping table), creates `schema`
+    /// with `create_all` and records every embedded version as applied without running it,
+    /// under the lock (atomically on SQLite and PostgreSQL; on MySQL the rows are written
+    /// last). Otherwise the same as [`Migrator::upgrade`]. The report lists no migrations
+    /// when the schema was created.
+    pub async fn upgrade_or_create<DB: Backend>(
+        &self,
+        pool: &sqlx::Pool<DB>,
+        schema: &strata_core::Schema,
+    ) -> Result<Report, Error> {
+        self.upgrade_impl(pool, None, Some(schema)).await
     }
 
     /// Applies the pending migrations up to and including `version`, which must be embedded
@@ -302,13 +339,14 @@ impl<'m> Migrator<'m> {
         pool: &sqlx::Pool<DB>,
         version: i64,
     ) -> Result<Report, Error> {
-        self.upgrade_impl(pool, Some(version)).await
+        self.upgrade_impl(pool, Some(version), None).await
     }
 
     async fn upgrade_impl<DB: Backend>(
         &self,
         pool: &sqlx::Pool<DB>,
         target: Option<i64>,
+        create: Option<&strata_core::Schema>,
     ) -> Result<Report, Error> {
         let started = Instant::now();
         let embedded = Embedded::new(self.migrations, DB::DIALECT);
@@ -360,7 +398,19 @@ impl<'m> Migrator<'m> {
         let mut report = Report::default();
         let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
         let mut result = self.enter(&mut session, &mut lock).await;
-        if result.is_ok() {
+        let mut created = false;
+        if result.is_ok()
+            && let Some(schema) = create
+        {
+            match self
+                .create_and_stamp(&mut session, &lock, &sql, &embedded, target, schema)
+                .await
+            {
+                Ok(done) => created = done,
+                Err(e) => result = Err(e),
+            }
+        }
+        if result.is_ok() && !created {
             result = self
                 .apply_pending(&mut session, &mut lock, &sql, &embedded, target, &mut report)
                 .await;
@@ -370,6 +420,46 @@ impl<'m> Migrator<'m> {
         result?;
         tracing::info!(target: "strata", applied = report.migrations.len(), total_ms = report.total.as_millis() as u64, "upgrade finished");
         Ok(report)
+    }
+
+    /// `upgrade_or_create` on an empty database: create_all and stamp, under the lock. Returns
+    /// `false` (nothing done) when the database has any table.
+    async fn create_and_stamp<DB: Backend>(
+        &self,
+        session: &mut Session<DB>,
+        lock: &Lock,
+        sql: &Sql,
+        embedded: &Embedded<'_>,
+        target: i64,
+        schema: &strata_core::Schema,
+    ) -> Result<bool, Error> {
+        let mysql = DB::DIALECT == Dialect::Mysql;
+        if !mysql {
+            lock.begin(session).await?;
+        }
+        let tables = session
+            .fetch("counting tables", &sql.count_tables(), &[ValueKind::Int])
+            .await?;
+        let empty = tables
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|v| v.as_int())
+            == Some(0);
+        if !empty {
+            session.rollback().await;
+            return Ok(false);
+        }
+        tracing::info!(target: "strata", version = target, "empty database: creating the schema and recording every version as applied");
+        crate::create::create_all_on::<DB>(session.connection(), schema).await?;
+        session
+            .execute("creating the bookkeeping table", &sql.create_table())
+            .await?;
+        if mysql {
+            lock.begin(session).await?;
+        }
+        write_versions(session, sql, embedded, target, 0).await?;
+        session.commit().await?;
+        Ok(true)
     }
 
     /// Prepares the connection and, on MySQL, takes the session lock for the whole operation.
@@ -963,22 +1053,10 @@ impl<'m> Migrator<'m> {
             lock.begin(session).await?;
         }
         let state = read_state(session, sql).await?;
-        let mut rank = state.max_rank();
         session
             .execute("rewriting the bookkeeping table", &sql.delete_all())
             .await?;
-        let mut written: Vec<(i64, &str)> = Vec::new();
-        for item in embedded.items.iter().filter(|i| i.version <= target) {
-            written.push((item.version, &item.up.checksum));
-            rank += 1;
-            let head = head_digest(written.iter().copied());
-            session
-                .execute(
-                    "recording a version",
-                    &sql.insert_row(item.version, item.name, &item.up.checksum, rank, &head, 0, true),
-                )
-                .await?;
-        }
+        write_versions(session, sql, embedded, target, state.max_rank()).await?;
         session.commit().await?;
         tracing::info!(target: "strata", version = target, forced = existed, "database put under version control");
         Ok(())

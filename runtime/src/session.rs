@@ -5,7 +5,7 @@
 use sqlx::pool::PoolConnection;
 
 use crate::backend::{Backend, Value, ValueKind};
-use crate::error::{Error, first_line};
+use crate::error::{Error, statement_line};
 
 pub(crate) struct Session<DB: Backend> {
     conn: PoolConnection<DB>,
@@ -26,6 +26,11 @@ impl<DB: Backend> Session<DB> {
             session_locks: 0,
             dirty_settings: false,
         })
+    }
+
+    /// The connection, for code that runs its own statements on it (create_all).
+    pub fn connection(&mut self) -> &mut DB::Connection {
+        &mut self.conn
     }
 
     /// Runs `sql` and returns the rows affected; a failure is returned as the driver's error.
@@ -116,7 +121,7 @@ impl<DB: Backend> Drop for Session<DB> {
 pub(crate) fn database_error(context: &str, sql: &str, source: sqlx::Error) -> Error {
     Error::Database {
         context: context.to_string(),
-        statement: first_line(sql),
+        statement: statement_line(sql),
         source,
     }
 }
