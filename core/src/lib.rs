@@ -5,14 +5,26 @@
 //! the schema IR, SQL type mapping, per-dialect DDL and identifier quoting, migration file
 //! naming, discovery and checksums, and the SQL script tokenizer.
 
+pub mod ddl;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
+pub mod sql_split;
+mod schema_check;
+pub mod snapshot;
+pub mod table;
 
 pub use dialect::Dialect;
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };
+pub use migration::{RepositoryError, VersionScheme};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
+pub use sql_split::{SplitError, Statement, split_statements};
+pub use snapshot::{
+    ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
+    TableSnapshot,
+};
+pub use table::Table;
