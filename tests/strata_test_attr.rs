@@ -10,6 +10,21 @@ use std::sync::Mutex;
 
 use strata::__private::testing::{self, TestSpec};
 
+static MIGRATIONS: strata::Migrations = strata::embed_migrations!("tests/migrations/test_attr");
+static BROKEN_MIGRATIONS: strata::Migrations =
+    strata::embed_migrations!("tests/migrations/test_attr_broken");
+
+#[derive(strata::Table)]
+#[table(name = "accounts")]
+pub struct Account {
+    #[column(primary_key)]
+    pub id: i64,
+    #[column(length = 128, unique)]
+    pub email: String,
+}
+
+static SCHEMA: strata::Schema = strata::schema![Account];
+
 /// Generates the same suite for one backend: `$pool` the pool type, `$tables` a query counting
 /// the user's tables, `$current` a query for the database's name (SQLite: its file).
 macro_rules! suite {
@@ -85,6 +100,52 @@ macro_rules! suite {
                     .await?;
                 assert_eq!(one, 1);
                 Ok(())
+            }
+
+            #[strata::test(migrations = crate::MIGRATIONS)]
+            async fn migrations_are_applied_before_the_body(pool: $pool) {
+                let version = strata::runtime::db_version(&pool, &crate::MIGRATIONS)
+                    .await
+                    .unwrap();
+                assert_eq!(version, Some(2));
+                let names: Vec<String> = sqlx::query_scalar("SELECT name FROM users ORDER BY id")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                assert_eq!(names, ["root"]);
+            }
+
+            #[strata::test(migrations = crate::MIGRATIONS, fixtures("after_migrations.sql"))]
+            async fn fixtures_run_after_the_migrations(pool: $pool) {
+                let names: Vec<String> = sqlx::query_scalar("SELECT name FROM users ORDER BY id")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                assert_eq!(names, ["root", "ada"]);
+            }
+
+            #[strata::test(migrations = crate::BROKEN_MIGRATIONS)]
+            #[should_panic(expected = "applying the migrations `crate::BROKEN_MIGRATIONS` failed")]
+            async fn a_failing_migration_fails_the_test_before_the_body(_pool: $pool) {}
+
+            #[strata::test(schema = crate::SCHEMA)]
+            async fn the_schema_is_created_before_the_body(pool: $pool) {
+                let live = strata::runtime::reflect(&pool).await.unwrap();
+                live.matches(&crate::SCHEMA.snapshot()).unwrap();
+                assert_eq!(live.tables.len(), 1);
+            }
+
+            #[strata::test(schema = crate::SCHEMA)]
+            #[should_panic(expected = "the second account")]
+            async fn a_schema_test_may_panic(pool: $pool) {
+                sqlx::raw_sql("INSERT INTO accounts (id, email) VALUES (1, 'a@example.com')")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                sqlx::raw_sql("INSERT INTO accounts (id, email) VALUES (2, 'a@example.com')")
+                    .execute(&pool)
+                    .await
+                    .expect("the second account");
             }
 
             #[strata::test]
