@@ -507,10 +507,10 @@ fn expected_panic(attrs: &[syn::Attribute]) -> Option<String> {
         syn::Meta::List(_) => {
             let mut expected = String::new();
             let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("expected") {
-                    if let Some(value) = literal(&meta.value()?.parse()?) {
-                        expected = value;
-                    }
+                if meta.path.is_ident("expected")
+                    && let Some(value) = literal(&meta.value()?.parse()?)
+                {
+                    expected = value;
                 }
                 Ok(())
             });
