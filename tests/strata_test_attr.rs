@@ -90,6 +90,10 @@ macro_rules! suite {
             #[should_panic(expected = "the body's own message")]
             async fn a_panic_reaches_should_panic_unchanged(pool: $pool) {
                 claim_a_fresh_database(&pool).await;
+                // Read by `a_should_panic_test_leaves_no_database_behind`, which runs this test
+                // in a child process and then looks for the database.
+                let current: String = sqlx::query_scalar($current).fetch_one(&pool).await.unwrap();
+                println!("test database of {}: {current}", stringify!($module));
                 panic!("the body's own message");
             }
 
@@ -399,4 +403,73 @@ fn without_a_url_under_ci_tests_fail() {
         output.contains("test postgres::fixtures_run_in_the_order_given ... FAILED"),
         "{output}"
     );
+}
+
+/// Runs the `a_panic_reaches_should_panic_unchanged` tests of every backend in a child process
+/// (so the harness, the macro and the runner all take part), reads the database each one
+/// printed, and checks that none is left: the SQLite file is gone, and the server databases are
+/// no longer in the catalogue.
+#[test]
+fn a_should_panic_test_leaves_no_database_behind() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["a_panic_reaches_should_panic_unchanged", "--nocapture"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let databases: Vec<(&str, &str)> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("test database of "))
+        .filter_map(|rest| rest.split_once(": "))
+        .collect();
+    let mut backends: Vec<&str> = databases.iter().map(|(backend, _)| *backend).collect();
+    backends.sort();
+    let mut expected = Vec::new();
+    if cfg!(feature = "mysql") && std::env::var_os("STRATA_TEST_MYSQL_URL").is_some() {
+        expected.push("mysql");
+    }
+    if cfg!(feature = "postgres") && std::env::var_os("STRATA_TEST_POSTGRES_URL").is_some() {
+        expected.push("postgres");
+    }
+    expected.push("sqlite");
+    assert_eq!(backends, expected, "{stdout}");
+    for (backend, database) in databases {
+        assert!(database.contains("strata_test_"), "{database}");
+        let left = match backend {
+            "sqlite" => std::path::Path::new(database).exists(),
+            #[cfg(feature = "postgres")]
+            "postgres" => testing::test_runtime().block_on(async {
+                let admin = std::env::var("STRATA_TEST_POSTGRES_URL").unwrap();
+                let admin = strata::sqlx::PgPool::connect(&admin).await.unwrap();
+                let count: i64 = strata::sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_database WHERE datname = $1",
+                )
+                .bind(database)
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+                admin.close().await;
+                count > 0
+            }),
+            #[cfg(feature = "mysql")]
+            "mysql" => testing::test_runtime().block_on(async {
+                let admin = std::env::var("STRATA_TEST_MYSQL_URL").unwrap();
+                let admin = strata::sqlx::MySqlPool::connect(&admin).await.unwrap();
+                let count: i64 = strata::sqlx::query_scalar(
+                    "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                )
+                .bind(database)
+                .fetch_one(&admin)
+                .await
+                .unwrap();
+                admin.close().await;
+                count > 0
+            }),
+            other => panic!("unexpected backend {other}"),
+        };
+        assert!(
+            !left,
+            "the {backend} test database {database} is left behind"
+        );
+    }
 }
