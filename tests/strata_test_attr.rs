@@ -280,7 +280,7 @@ fn a_failing_fixture_is_named() {
                     },
                     testing::Fixture {
                         name: "bad.sql",
-                        sql: "INSERT INTO missing_table VALUES (1)",
+                        sql: "INSERT INTO t VALUES (1);\n-- then\nINSERT INTO missing_table VALUES (1);",
                     },
                 ],
                 ..SPEC
@@ -292,8 +292,10 @@ fn a_failing_fixture_is_named() {
     let payload = panic.expect_err("the failed fixture panics");
     let message = payload.downcast_ref::<String>().unwrap();
     assert!(
-        message.starts_with("strata_test_attr::direct: fixture `bad.sql` failed: ")
-            && message.contains("no such table: missing_table"),
+        message.starts_with(
+            "strata_test_attr::direct: fixture `bad.sql` failed at statement 2 (line 3) \
+             `INSERT INTO missing_table VALUES (1)`: "
+        ) && message.contains("no such table: missing_table"),
         "{message}"
     );
 }

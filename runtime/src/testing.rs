@@ -539,8 +539,25 @@ async fn apply_fixtures<DB: Backend>(pool: &sqlx::Pool<DB>, fixtures: &[Fixture]
         Err(e) => panic!("{test}: cannot get a connection to apply the fixtures: {e}"),
     };
     for fixture in fixtures {
-        if let Err(e) = DB::execute(&mut conn, fixture.sql.to_owned()).await {
-            panic!("{test}: fixture `{}` failed: {e}", fixture.name);
+        // Split like a migration script (the same tokenizer), so an error names the statement.
+        let script = fixture.sql.strip_prefix('\u{feff}').unwrap_or(fixture.sql);
+        let statements = match strata_core::split_statements(script, DB::DIALECT) {
+            Ok(statements) => statements,
+            Err(e) => panic!(
+                "{test}: fixture `{}` cannot be split into statements: {e}",
+                fixture.name
+            ),
+        };
+        for statement in statements {
+            if let Err(e) = DB::execute(&mut conn, statement.sql.clone()).await {
+                panic!(
+                    "{test}: fixture `{}` failed at statement {} (line {}) `{}`: {e}",
+                    fixture.name,
+                    statement.ordinal,
+                    statement.line,
+                    statement.first_line_shortened()
+                );
+            }
         }
     }
 }
