@@ -464,3 +464,207 @@ async fn a_failing_statement_names_the_table_and_the_statement() {
     );
     db.close().await;
 }
+
+/// Names that break SQL built by pasting: quotes of both kinds, a keyword, a semicolon.
+static ODD: TableDef = TableDef {
+    name: "we\"ird`; select",
+    rust_name: "Odd",
+    columns: &[
+        ColumnDef {
+            auto_increment: true,
+            ..col("id", SqlType::BigInt)
+        },
+        col("co\"l`umn", SqlType::Varchar(30)),
+        col("group", SqlType::Integer),
+    ],
+    primary_key: &["id"],
+    uniques: &[strata::IndexDef {
+        columns: &["co\"l`umn"],
+    }],
+    indexes: &[strata::IndexDef {
+        columns: &["group", "co\"l`umn"],
+    }],
+    foreign_keys: &[],
+};
+
+/// Long enough that every constraint name is past PostgreSQL's 63 bytes.
+static LONG: TableDef = TableDef {
+    name: "a_table_with_a_name_long_enough_to_need_shortening",
+    rust_name: "Long",
+    columns: &[
+        col("id", SqlType::BigInt),
+        col("the_first_column_with_a_long_name", SqlType::BigInt),
+    ],
+    primary_key: &["id"],
+    uniques: &[],
+    indexes: &[strata::IndexDef {
+        columns: &["the_first_column_with_a_long_name"],
+    }],
+    foreign_keys: &[strata::ForeignKeyDef {
+        columns: &["the_first_column_with_a_long_name"],
+        ref_table: "a_table_with_a_name_long_enough_to_need_shortening",
+        ref_columns: &["id"],
+        on_delete: None,
+        on_update: None,
+    }],
+};
+
+static ODD_SCHEMA: Schema = Schema {
+    tables: &[&ODD, &LONG],
+};
+
+async fn odd_and_long_names<DB: Backend>(pool: &sqlx::Pool<DB>) {
+    let dialect = DB::DIALECT;
+    strata::runtime::create_all(pool, &ODD_SCHEMA).await.unwrap();
+    let live = strata::runtime::reflect(pool).await.unwrap();
+    live.matches(&ODD_SCHEMA.snapshot()).unwrap();
+    let odd = table(&live, "we\"ird`; select");
+    let columns: Vec<&str> = odd.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(columns, ["id", "co\"l`umn", "group"]);
+    assert_eq!(names(&odd.uniques), [strings(&["co\"l`umn"])]);
+    assert_eq!(names(&odd.indexes), [strings(&["group", "co\"l`umn"])]);
+    assert_eq!(
+        odd.indexes[0].name.as_deref(),
+        Some("we\"ird`; select_group_co\"l`umn_idx")
+    );
+
+    let long = table(&live, LONG.name);
+    let full = "a_table_with_a_name_long_enough_to_need_shortening_the_first_column_with_a_long_name_idx";
+    let expected_index = match dialect {
+        Dialect::Sqlite => full.to_owned(),
+        _ => strata::__private::core::ddl::shorten_name(dialect, full),
+    };
+    assert_eq!(long.indexes[0].name.as_deref(), Some(expected_index.as_str()));
+    if dialect == Dialect::Postgres {
+        assert_eq!(
+            expected_index,
+            "a_table_with_a_name_long_enough_to_need_shortening_the_ec9b9d07"
+        );
+        assert_eq!(
+            long.foreign_keys[0].name.as_deref().map(str::len),
+            Some(63)
+        );
+    }
+    // Shortened names are deterministic, so IF NOT EXISTS finds them the second time.
+    strata::runtime::create_all(pool, &ODD_SCHEMA).await.unwrap();
+    assert_eq!(strata::runtime::reflect(pool).await.unwrap(), live);
+    strata::runtime::drop_all(pool, &ODD_SCHEMA).await.unwrap();
+    assert!(strata::runtime::reflect(pool).await.unwrap().tables.is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_odd_and_long_names() {
+    let db = testing::sqlite().await;
+    odd_and_long_names(&db.pool).await;
+    db.close().await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_odd_and_long_names() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    odd_and_long_names(&db.pool).await;
+    db.close().await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn mysql_odd_and_long_names() {
+    let Some(db) = testing::mysql().await else {
+        return;
+    };
+    odd_and_long_names(&db.pool).await;
+    db.close().await;
+}
+
+/// `user` is fine; `half_bad` fails on every backend (SQLite wants a call in parentheses; the
+/// others know no such function).
+static HALF_BAD: TableDef = TableDef {
+    name: "half_bad",
+    rust_name: "HalfBad",
+    columns: &[ColumnDef {
+        default: Some(strata::DefaultValue::Sql("no_such_function()")),
+        ..col("value", SqlType::BigInt)
+    }],
+    primary_key: &[],
+    uniques: &[],
+    indexes: &[],
+    foreign_keys: &[],
+};
+
+static USER_THEN_HALF_BAD: Schema = Schema {
+    tables: &[&<User as Table>::DEF, &HALF_BAD],
+};
+
+/// On SQLite and PostgreSQL create_all runs in one transaction: a failure creates nothing.
+async fn create_all_is_atomic<DB: Backend>(pool: &sqlx::Pool<DB>) {
+    let err = strata::runtime::create_all(pool, &USER_THEN_HALF_BAD)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("create_all: table `half_bad`: statement `CREATE TABLE IF NOT EXISTS"),
+        "{err}"
+    );
+    assert!(strata::runtime::reflect(pool).await.unwrap().tables.is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_create_all_is_atomic() {
+    let db = testing::sqlite().await;
+    create_all_is_atomic(&db.pool).await;
+    db.close().await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_create_all_is_atomic() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    create_all_is_atomic(&db.pool).await;
+    db.close().await;
+}
+
+#[derive(Table)]
+#[table(name = "wide", index(a, b))]
+pub struct Wide {
+    #[column(length = 500)]
+    pub a: String,
+    #[column(length = 300)]
+    pub b: String,
+}
+
+static WIDE: Schema = strata::schema![Wide];
+
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn mysql_refuses_an_index_over_3072_bytes_naming_it() {
+    let Some(db) = testing::mysql().await else {
+        return;
+    };
+    let err = strata::runtime::create_all(&db.pool, &WIDE)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "index `wide_a_b_idx` on table `wide` covers 3200 bytes at 4 bytes a character (utf8mb4), \
+         more than MySQL's 3072; give its text columns a smaller `length`"
+    );
+    assert!(strata::runtime::reflect(&db.pool).await.unwrap().tables.is_empty());
+    db.close().await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_takes_the_wide_index() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    strata::runtime::create_all(&db.pool, &WIDE).await.unwrap();
+    let live = strata::runtime::reflect(&db.pool).await.unwrap();
+    assert_eq!(names(&table(&live, "wide").indexes), [strings(&["a", "b"])]);
+    db.close().await;
+}
