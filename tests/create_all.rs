@@ -515,7 +515,9 @@ static ODD_SCHEMA: Schema = Schema {
 
 async fn odd_and_long_names<DB: Backend>(pool: &sqlx::Pool<DB>) {
     let dialect = DB::DIALECT;
-    strata::runtime::create_all(pool, &ODD_SCHEMA).await.unwrap();
+    strata::runtime::create_all(pool, &ODD_SCHEMA)
+        .await
+        .unwrap();
     let live = strata::runtime::reflect(pool).await.unwrap();
     live.matches(&ODD_SCHEMA.snapshot()).unwrap();
     let odd = table(&live, "we\"ird`; select");
@@ -529,27 +531,36 @@ async fn odd_and_long_names<DB: Backend>(pool: &sqlx::Pool<DB>) {
     );
 
     let long = table(&live, LONG.name);
-    let full = "a_table_with_a_name_long_enough_to_need_shortening_the_first_column_with_a_long_name_idx";
+    let full =
+        "a_table_with_a_name_long_enough_to_need_shortening_the_first_column_with_a_long_name_idx";
     let expected_index = match dialect {
         Dialect::Sqlite => full.to_owned(),
         _ => strata::__private::core::ddl::shorten_name(dialect, full),
     };
-    assert_eq!(long.indexes[0].name.as_deref(), Some(expected_index.as_str()));
+    assert_eq!(
+        long.indexes[0].name.as_deref(),
+        Some(expected_index.as_str())
+    );
     if dialect == Dialect::Postgres {
         assert_eq!(
             expected_index,
             "a_table_with_a_name_long_enough_to_need_shortening_the_ec9b9d07"
         );
-        assert_eq!(
-            long.foreign_keys[0].name.as_deref().map(str::len),
-            Some(63)
-        );
+        assert_eq!(long.foreign_keys[0].name.as_deref().map(str::len), Some(63));
     }
     // Shortened names are deterministic, so IF NOT EXISTS finds them the second time.
-    strata::runtime::create_all(pool, &ODD_SCHEMA).await.unwrap();
+    strata::runtime::create_all(pool, &ODD_SCHEMA)
+        .await
+        .unwrap();
     assert_eq!(strata::runtime::reflect(pool).await.unwrap(), live);
     strata::runtime::drop_all(pool, &ODD_SCHEMA).await.unwrap();
-    assert!(strata::runtime::reflect(pool).await.unwrap().tables.is_empty());
+    assert!(
+        strata::runtime::reflect(pool)
+            .await
+            .unwrap()
+            .tables
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -608,7 +619,13 @@ async fn create_all_is_atomic<DB: Backend>(pool: &sqlx::Pool<DB>) {
             .starts_with("create_all: table `half_bad`: statement `CREATE TABLE IF NOT EXISTS"),
         "{err}"
     );
-    assert!(strata::runtime::reflect(pool).await.unwrap().tables.is_empty());
+    assert!(
+        strata::runtime::reflect(pool)
+            .await
+            .unwrap()
+            .tables
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -653,7 +670,13 @@ async fn mysql_refuses_an_index_over_3072_bytes_naming_it() {
         "index `wide_a_b_idx` on table `wide` covers 3200 bytes at 4 bytes a character (utf8mb4), \
          more than MySQL's 3072; give its text columns a smaller `length`"
     );
-    assert!(strata::runtime::reflect(&db.pool).await.unwrap().tables.is_empty());
+    assert!(
+        strata::runtime::reflect(&db.pool)
+            .await
+            .unwrap()
+            .tables
+            .is_empty()
+    );
     db.close().await;
 }
 
