@@ -86,16 +86,12 @@ pub enum DdlError {
     /// A MySQL foreign key between integer columns of different types (MySQL refuses it with
     /// "Foreign key constraint is incorrectly formed").
     ForeignKeyTypeMismatch {
-        /// The referencing table.
-        table: String,
-        /// The referencing column.
+        /// The referencing column, as `table.column`.
         column: String,
         /// Its declared type.
         column_type: String,
-        /// The referenced table.
-        ref_table: String,
-        /// The referenced column.
-        ref_column: String,
+        /// The referenced column, as `table.column`.
+        referenced: String,
         /// Its declared type.
         ref_type: String,
     },
@@ -183,17 +179,15 @@ impl std::fmt::Display for DdlError {
                 )
             }
             DdlError::ForeignKeyTypeMismatch {
-                table,
                 column,
                 column_type,
-                ref_table,
-                ref_column,
+                referenced,
                 ref_type,
             } => write!(
                 f,
-                "column `{table}.{column}` ({column_type}) references `{ref_table}.{ref_column}` \
-                 ({ref_type}); MySQL requires integer columns of a foreign key to have the same \
-                 type: declare both with the same Rust type"
+                "column `{column}` ({column_type}) references `{referenced}` ({ref_type}); MySQL \
+                 requires integer columns of a foreign key to have the same type: declare both \
+                 with the same Rust type"
             ),
             DdlError::InvalidDefault { table, column } => write!(
                 f,
@@ -591,11 +585,9 @@ fn check_mysql_foreign_key_types(
         let column_type = column_type(Dialect::Mysql, schema_tables, table, column)?;
         if column_type != ref_type {
             return Err(DdlError::ForeignKeyTypeMismatch {
-                table: table.name.to_owned(),
-                column: column.name.to_owned(),
+                column: format!("{}.{}", table.name, column.name),
                 column_type,
-                ref_table: parent.name.to_owned(),
-                ref_column: referenced.name.to_owned(),
+                referenced: format!("{}.{}", parent.name, referenced.name),
                 ref_type,
             });
         }
