@@ -768,3 +768,75 @@ fn mysql_foreign_keys_between_different_integer_types_are_errors() {
     assert!(create_table(Dialect::Postgres, &tables, &CHILD, true).is_ok());
     assert!(create_table(Dialect::Sqlite, &tables, &CHILD, true).is_ok());
 }
+
+#[test]
+fn exact_sql_with_shortened_names() {
+    static LONG: TableDef = TableDef {
+        name: "customer_subscription_renewals",
+        rust_name: "Renewal",
+        columns: &[
+            col("id", SqlType::BigInt),
+            col("previous_renewal_identifier", SqlType::BigInt),
+            col("billing_period_description", SqlType::Varchar(40)),
+        ],
+        primary_key: &["id"],
+        uniques: &[IndexDef {
+            columns: &["previous_renewal_identifier", "billing_period_description"],
+        }],
+        indexes: &[IndexDef {
+            columns: &["billing_period_description"],
+        }],
+        foreign_keys: &[ForeignKeyDef {
+            columns: &["previous_renewal_identifier"],
+            ref_table: "customer_subscription_renewals",
+            ref_columns: &["id"],
+            on_delete: Some(FkAction::SetNull),
+            on_update: None,
+        }],
+    };
+    let statements = create_table_statements(Dialect::Postgres, &[&LONG], &LONG).unwrap();
+    let unique = unique_name(
+        Dialect::Postgres,
+        LONG.name,
+        &["previous_renewal_identifier", "billing_period_description"],
+    );
+    let index = index_name(
+        Dialect::Postgres,
+        LONG.name,
+        &["billing_period_description"],
+    );
+    let fkey = foreign_key_name(
+        Dialect::Postgres,
+        LONG.name,
+        &["previous_renewal_identifier"],
+    );
+    assert_eq!(
+        (unique.as_str(), index.as_str(), fkey.as_str()),
+        (
+            // 90 bytes: shortened to 63 with a hash suffix.
+            "customer_subscription_renewals_previous_renewal_identi_8b997cf4",
+            "customer_subscription_renewals_billing_period_description_idx",
+            // Exactly 63 bytes: kept.
+            "customer_subscription_renewals_previous_renewal_identifier_fkey",
+        )
+    );
+    assert_eq!(
+        statements,
+        [
+            format!(
+                "CREATE TABLE IF NOT EXISTS \"customer_subscription_renewals\" (\n  \
+                 \"id\" BIGINT NOT NULL,\n  \
+                 \"previous_renewal_identifier\" BIGINT NOT NULL,\n  \
+                 \"billing_period_description\" VARCHAR(40) NOT NULL,\n  \
+                 CONSTRAINT \"customer_subscription_renewals_pkey\" PRIMARY KEY (\"id\"),\n  \
+                 CONSTRAINT \"{unique}\" UNIQUE (\"previous_renewal_identifier\", \"billing_period_description\"),\n  \
+                 CONSTRAINT \"{fkey}\" FOREIGN KEY (\"previous_renewal_identifier\") REFERENCES \
+                 \"customer_subscription_renewals\" (\"id\") ON DELETE SET NULL\n)"
+            ),
+            format!(
+                "CREATE INDEX IF NOT EXISTS \"{index}\" ON \"customer_subscription_renewals\" \
+                 (\"billing_period_description\")"
+            ),
+        ]
+    );
+}
