@@ -11,12 +11,14 @@ pub mod migration;
 pub mod schema;
 mod schema_check;
 pub mod snapshot;
+pub mod sql_split;
 pub mod table;
 
 pub use dialect::Dialect;
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };
+pub use migration::{RepositoryError, VersionScheme};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
@@ -24,4 +26,5 @@ pub use snapshot::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
+pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;

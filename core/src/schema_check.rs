@@ -520,17 +520,21 @@ mod tests {
     fn cycles_between_distinct_tables() {
         assert_eq!(
             validate(&[&A_TO_B, &B_TO_C, &C_TO_A]),
-            Err("foreign keys form a cycle: table `a` references table `b`, table `b` references \
+            Err(
+                "foreign keys form a cycle: table `a` references table `b`, table `b` references \
                  table `c`, table `c` references table `a`; create_all could not order them \
                  (a table may reference itself, but not through other tables)"
-                .to_owned())
+                    .to_owned()
+            )
         );
         assert_eq!(
             validate(&[&B_TO_A, &A_TO_B]),
-            Err("foreign keys form a cycle: table `b` references table `a`, table `a` references \
+            Err(
+                "foreign keys form a cycle: table `b` references table `a`, table `a` references \
                  table `b`; create_all could not order them (a table may reference itself, but \
                  not through other tables)"
-                .to_owned())
+                    .to_owned()
+            )
         );
     }
 
@@ -563,7 +567,10 @@ mod tests {
         };
         assert_eq!(
             validate(&[&BAD_KEY]),
-            Err("table `t` names column `uid` in its primary key, but has no such column".to_owned())
+            Err(
+                "table `t` names column `uid` in its primary key, but has no such column"
+                    .to_owned()
+            )
         );
         static BAD_REF_COLUMN: TableDef = table(
             "t",
@@ -575,7 +582,10 @@ mod tests {
         );
         assert_eq!(
             validate(&[&BAD_REF_COLUMN, &C_ALONE]),
-            Err("table `t` references column `uid` of table `c`, which has no such column".to_owned())
+            Err(
+                "table `t` references column `uid` of table `c`, which has no such column"
+                    .to_owned()
+            )
         );
         static BAD_ARITY: TableDef = table(
             "t",
@@ -587,7 +597,10 @@ mod tests {
         );
         assert_eq!(
             validate(&[&BAD_ARITY, &C_ALONE]),
-            Err("table `t` has a foreign key of 1 column that references 0 columns of table `c`".to_owned())
+            Err(
+                "table `t` has a foreign key of 1 column that references 0 columns of table `c`"
+                    .to_owned()
+            )
         );
     }
 
