@@ -398,7 +398,7 @@ async fn postgres_refuses_unsigned_and_i8_columns_and_creates_nothing() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `counter.hits` has type u32, which postgres cannot store as sqlx binds it; \
+        "column `counter.hits` has type u32, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL has no unsigned types; use i64"
     );
     let err = strata::runtime::create_all(&db.pool, &TINY)
@@ -406,7 +406,7 @@ async fn postgres_refuses_unsigned_and_i8_columns_and_creates_nothing() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `tiny.level` has type i8, which postgres cannot store as sqlx binds it; \
+        "column `tiny.level` has type i8, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL's one-byte type is \"char\"; use i16"
     );
     assert!(

@@ -116,6 +116,15 @@ pub enum DdlError {
     },
 }
 
+/// The product name for messages.
+fn product(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "SQLite",
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Mysql => "MySQL",
+    }
+}
+
 impl std::fmt::Display for DdlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -127,8 +136,9 @@ impl std::fmt::Display for DdlError {
                 hint,
             } => write!(
                 f,
-                "column `{table}.{column}` has type {rust_type}, which {dialect} cannot store as \
-                 sqlx binds it; {hint}"
+                "column `{table}.{column}` has type {rust_type}, which {} cannot store as \
+                 sqlx binds it; {hint}",
+                product(*dialect)
             ),
             DdlError::AutoIncrement {
                 dialect,
@@ -136,9 +146,10 @@ impl std::fmt::Display for DdlError {
                 column,
             } => write!(
                 f,
-                "column `{table}.{column}` is auto_increment, but on {dialect} only a \
+                "column `{table}.{column}` is auto_increment, but on {} only a \
                  single-column integer primary key can be; make it the table's only primary key \
-                 column or drop auto_increment"
+                 column or drop auto_increment",
+                product(*dialect)
             ),
             DdlError::IndexTooLong {
                 table,
@@ -156,8 +167,9 @@ impl std::fmt::Display for DdlError {
                 column,
             } => write!(
                 f,
-                "column `{table}.{column}` cannot be part of index `{index}` on {dialect} \
-                 (BLOB and JSON columns have no key form there)"
+                "column `{table}.{column}` cannot be part of index `{index}` on {} \
+                 (BLOB and JSON columns have no key form there)",
+                product(*dialect)
             ),
             DdlError::UnknownColumn { table, column } => write!(
                 f,
@@ -175,7 +187,8 @@ impl std::fmt::Display for DdlError {
                 };
                 write!(
                     f,
-                    "name `{name}` is longer than {dialect}'s limit of {limit} {unit}; rename it"
+                    "name `{name}` is longer than {}'s limit of {limit} {unit}; rename it",
+                    product(*dialect)
                 )
             }
             DdlError::ForeignKeyTypeMismatch {

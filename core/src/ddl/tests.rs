@@ -494,7 +494,7 @@ fn postgres_refuses_i8_and_unsigned_columns_naming_them() {
     let err = create_table(Dialect::Postgres, &[&UNSIGNED], &UNSIGNED, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `counters.tiny` has type i8, which postgres cannot store as sqlx binds it; \
+        "column `counters.tiny` has type i8, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL's one-byte type is \"char\"; use i16"
     );
     static U32: TableDef = TableDef {
@@ -504,7 +504,7 @@ fn postgres_refuses_i8_and_unsigned_columns_naming_them() {
     let err = create_table(Dialect::Postgres, &[&U32], &U32, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `counters.u32` has type u32, which postgres cannot store as sqlx binds it; \
+        "column `counters.u32` has type u32, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL has no unsigned types; use i64"
     );
     assert_eq!(
@@ -598,7 +598,7 @@ fn mysql_index_over_3072_bytes_is_an_error_naming_it() {
     let err = create_table(Dialect::Mysql, &[&BLOB_KEY], &BLOB_KEY, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `wide.a` cannot be part of index `wide_a_idx` on mysql (BLOB and JSON columns have no key form there)"
+        "column `wide.a` cannot be part of index `wide_a_idx` on MySQL (BLOB and JSON columns have no key form there)"
     );
 }
 
@@ -673,7 +673,7 @@ fn long_table_names_are_errors_not_silently_truncated() {
     assert_eq!(
         err.to_string(),
         "name `a_table_name_that_is_far_too_long_for_postgres_to_keep_it_intact` is longer than \
-         postgres's limit of 63 bytes; rename it"
+         PostgreSQL's limit of 63 bytes; rename it"
     );
     assert!(create_table(Dialect::Sqlite, &[&LONG], &LONG, true).is_ok());
 }
@@ -698,7 +698,7 @@ fn sqlite_auto_increment_outside_a_single_column_key_is_an_error() {
     let err = create_table(Dialect::Sqlite, &[&BAD], &BAD, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `bad.a` is auto_increment, but on sqlite only a single-column integer primary key \
+        "column `bad.a` is auto_increment, but on SQLite only a single-column integer primary key \
          can be; make it the table's only primary key column or drop auto_increment"
     );
     // A plain i64 key is BIGINT, not the rowid alias.
