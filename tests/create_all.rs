@@ -285,6 +285,14 @@ where
         (strings(&["parent"]), "group", strings(&["code"]))
     );
     assert_eq!(fk.on_delete, Some(FkAction::SetNull));
+    // MySQL adds an index for a foreign key without one, named after the constraint;
+    // `matches` above knows it is the database's own.
+    if dialect == Dialect::Mysql {
+        assert_eq!(names(&group.indexes), [strings(&["parent"])]);
+        assert_eq!(group.indexes[0].name.as_deref(), Some("group_parent_fkey"));
+    } else {
+        assert!(group.indexes.is_empty());
+    }
     assert_eq!(
         column(&live, "group", "title").default,
         Some(ColumnDefault::Str("it's".to_owned()))
