@@ -83,6 +83,18 @@ pub enum DdlError {
         /// The limit, in the dialect's unit.
         limit: usize,
     },
+    /// A MySQL foreign key between integer columns of different types (MySQL refuses it with
+    /// "Foreign key constraint is incorrectly formed").
+    ForeignKeyTypeMismatch {
+        /// The referencing column, as `table.column`.
+        column: String,
+        /// Its declared type.
+        column_type: String,
+        /// The referenced column, as `table.column`.
+        referenced: String,
+        /// Its declared type.
+        ref_type: String,
+    },
     /// A default that is not a finite number.
     InvalidDefault {
         /// The table's name.
@@ -104,6 +116,15 @@ pub enum DdlError {
     },
 }
 
+/// The product name for messages.
+fn product(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "SQLite",
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Mysql => "MySQL",
+    }
+}
+
 impl std::fmt::Display for DdlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -115,8 +136,9 @@ impl std::fmt::Display for DdlError {
                 hint,
             } => write!(
                 f,
-                "column `{table}.{column}` has type {rust_type}, which {dialect} cannot store as \
-                 sqlx binds it; {hint}"
+                "column `{table}.{column}` has type {rust_type}, which {} cannot store as \
+                 sqlx binds it; {hint}",
+                product(*dialect)
             ),
             DdlError::AutoIncrement {
                 dialect,
@@ -124,9 +146,10 @@ impl std::fmt::Display for DdlError {
                 column,
             } => write!(
                 f,
-                "column `{table}.{column}` is auto_increment, but on {dialect} only a \
+                "column `{table}.{column}` is auto_increment, but on {} only a \
                  single-column integer primary key can be; make it the table's only primary key \
-                 column or drop auto_increment"
+                 column or drop auto_increment",
+                product(*dialect)
             ),
             DdlError::IndexTooLong {
                 table,
@@ -144,8 +167,9 @@ impl std::fmt::Display for DdlError {
                 column,
             } => write!(
                 f,
-                "column `{table}.{column}` cannot be part of index `{index}` on {dialect} \
-                 (BLOB and JSON columns have no key form there)"
+                "column `{table}.{column}` cannot be part of index `{index}` on {} \
+                 (BLOB and JSON columns have no key form there)",
+                product(*dialect)
             ),
             DdlError::UnknownColumn { table, column } => write!(
                 f,
@@ -163,9 +187,21 @@ impl std::fmt::Display for DdlError {
                 };
                 write!(
                     f,
-                    "name `{name}` is longer than {dialect}'s limit of {limit} {unit}; rename it"
+                    "name `{name}` is longer than {}'s limit of {limit} {unit}; rename it",
+                    product(*dialect)
                 )
             }
+            DdlError::ForeignKeyTypeMismatch {
+                column,
+                column_type,
+                referenced,
+                ref_type,
+            } => write!(
+                f,
+                "column `{column}` ({column_type}) references `{referenced}` ({ref_type}); MySQL \
+                 requires integer columns of a foreign key to have the same type: declare both \
+                 with the same Rust type"
+            ),
             DdlError::InvalidDefault { table, column } => write!(
                 f,
                 "column `{table}.{column}` has a default that is not a finite number"
@@ -543,6 +579,35 @@ fn check_mysql_index(
     Ok(())
 }
 
+/// MySQL needs integer columns on both sides of a foreign key to have the same type.
+fn check_mysql_foreign_key_types(
+    schema_tables: &[&TableDef],
+    table: &TableDef,
+    fk: &crate::schema::ForeignKeyDef,
+) -> Result<(), DdlError> {
+    let Some(parent) = schema_tables.iter().find(|t| t.name == fk.ref_table) else {
+        return Ok(());
+    };
+    for (name, ref_name) in fk.columns.iter().zip(fk.ref_columns) {
+        let column = lookup(table, name)?;
+        let referenced = lookup(parent, ref_name)?;
+        if !(column.sql_type.is_integer() && referenced.sql_type.is_integer()) {
+            continue;
+        }
+        let ref_type = column_type(Dialect::Mysql, schema_tables, parent, referenced)?;
+        let column_type = column_type(Dialect::Mysql, schema_tables, table, column)?;
+        if column_type != ref_type {
+            return Err(DdlError::ForeignKeyTypeMismatch {
+                column: format!("{}.{}", table.name, column.name),
+                column_type,
+                referenced: format!("{}.{}", parent.name, referenced.name),
+                ref_type,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The `CREATE TABLE` statement for `table` on `dialect`, with its primary key, unique
 /// constraints and foreign keys inline (and, on MySQL, its indexes). `if_not_exists` adds
 /// `IF NOT EXISTS`. `schema_tables` are the tables created together with it (see
@@ -638,6 +703,9 @@ pub fn create_table(
     for fk in table.foreign_keys {
         for column in fk.columns {
             lookup(table, column)?;
+        }
+        if dialect == Dialect::Mysql {
+            check_mysql_foreign_key_types(schema_tables, table, fk)?;
         }
         let name = foreign_key_name(dialect, table.name, fk.columns);
         let mut line = format!(

@@ -19,10 +19,8 @@ fn reported_defaults_parse_per_dialect() {
         p(Dialect::Postgres, "'a::b'::character varying"),
         Some(Str("a::b".into()))
     );
-    assert_eq!(
-        p(Dialect::Postgres, "'-7'::integer"),
-        Some(Str("-7".into()))
-    );
+    assert_eq!(p(Dialect::Postgres, "'-7'::integer"), Some(Int(-7)));
+    assert_eq!(p(Dialect::Postgres, "'-7'::text"), Some(Str("-7".into())));
     assert_eq!(p(Dialect::Postgres, "(-7)"), Some(Int(-7)));
     assert_eq!(p(Dialect::Postgres, "true"), Some(Bool(true)));
     assert_eq!(
@@ -39,6 +37,10 @@ fn reported_defaults_parse_per_dialect() {
     assert_eq!(
         parse_reported_default(Dialect::Mysql, Some("CURRENT_TIMESTAMP"), false, true),
         Some(Sql("CURRENT_TIMESTAMP".into()))
+    );
+    assert_eq!(
+        parse_reported_default(Dialect::Mysql, Some(r"_utf8mb4\'it\'\'s\'"), false, true),
+        Some(Str("it's".into()))
     );
     assert_eq!(
         parse_reported_default(Dialect::Sqlite, None, false, false),
