@@ -45,12 +45,22 @@ async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
 }
 
 async fn embedded_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
-    assert_eq!(strata::runtime::db_version(pool, &MIGRATIONS).await.unwrap(), None);
+    assert_eq!(
+        strata::runtime::db_version(pool, &MIGRATIONS)
+            .await
+            .unwrap(),
+        None
+    );
     let report = strata::runtime::upgrade(pool, &MIGRATIONS).await.unwrap();
     assert_eq!(report.versions(), vec![1, 2]);
     assert_eq!(report.migrations[1].name, "create_posts");
     assert_eq!(table_names(pool).await, vec!["posts", "users"]);
-    assert!(strata::runtime::upgrade(pool, &MIGRATIONS).await.unwrap().is_empty());
+    assert!(
+        strata::runtime::upgrade(pool, &MIGRATIONS)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let states: Vec<VersionState> = strata::runtime::status(pool, &MIGRATIONS)
         .await
         .unwrap()
@@ -58,9 +68,16 @@ async fn embedded_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
         .map(|s| s.state)
         .collect();
     assert_eq!(states, vec![VersionState::Applied, VersionState::Applied]);
-    let report = strata::runtime::downgrade(pool, &MIGRATIONS, 0).await.unwrap();
+    let report = strata::runtime::downgrade(pool, &MIGRATIONS, 0)
+        .await
+        .unwrap();
     assert_eq!(report.versions(), vec![2, 1]);
-    assert_eq!(strata::runtime::db_version(pool, &MIGRATIONS).await.unwrap(), Some(0));
+    assert_eq!(
+        strata::runtime::db_version(pool, &MIGRATIONS)
+            .await
+            .unwrap(),
+        Some(0)
+    );
     assert!(table_names(pool).await.is_empty());
 }
 
@@ -71,11 +88,21 @@ async fn create_then_stamp<DB: Backend>(pool: &sqlx::Pool<DB>) {
     // Nothing ran: the schema was created and every version recorded.
     assert!(report.is_empty(), "{report:?}");
     assert_eq!(table_names(pool).await, vec!["posts", "users"]);
-    assert_eq!(strata::runtime::db_version(pool, &MIGRATIONS).await.unwrap(), Some(2));
+    assert_eq!(
+        strata::runtime::db_version(pool, &MIGRATIONS)
+            .await
+            .unwrap(),
+        Some(2)
+    );
     let snapshot = strata::runtime::reflect(pool).await.unwrap();
     snapshot.matches(&SCHEMA.snapshot()).unwrap();
     // The head row is true: the next upgrade is the fast path.
-    assert!(strata::runtime::upgrade(pool, &MIGRATIONS).await.unwrap().is_empty());
+    assert!(
+        strata::runtime::upgrade(pool, &MIGRATIONS)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         strata::runtime::upgrade_or_create(pool, &MIGRATIONS, &SCHEMA)
             .await
@@ -86,9 +113,12 @@ async fn create_then_stamp<DB: Backend>(pool: &sqlx::Pool<DB>) {
 
 async fn existing_tables_mean_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
     let mut conn = pool.acquire().await.unwrap();
-    DB::execute(&mut conn, "CREATE TABLE unrelated (id INTEGER PRIMARY KEY)".to_string())
-        .await
-        .unwrap();
+    DB::execute(
+        &mut conn,
+        "CREATE TABLE unrelated (id INTEGER PRIMARY KEY)".to_string(),
+    )
+    .await
+    .unwrap();
     drop(conn);
     let report = strata::runtime::upgrade_or_create(pool, &MIGRATIONS, &SCHEMA)
         .await
@@ -126,7 +156,11 @@ macro_rules! on_each_backend {
     )*};
 }
 
-on_each_backend!(embedded_upgrade, create_then_stamp, existing_tables_mean_upgrade);
+on_each_backend!(
+    embedded_upgrade,
+    create_then_stamp,
+    existing_tables_mean_upgrade
+);
 
 #[tokio::test]
 async fn connect_creates_the_sqlite_file_and_upgrades() {
@@ -138,7 +172,12 @@ async fn connect_creates_the_sqlite_file_and_upgrades() {
         .await
         .unwrap();
     assert!(path.exists());
-    assert_eq!(strata::runtime::db_version(&pool, &MIGRATIONS).await.unwrap(), Some(2));
+    assert_eq!(
+        strata::runtime::db_version(&pool, &MIGRATIONS)
+            .await
+            .unwrap(),
+        Some(2)
+    );
     pool.close().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -153,8 +192,15 @@ fn futures_are_send(pool: &'static sqlx::SqlitePool) {
     send(strata::runtime::version_control(pool, &MIGRATIONS, None));
     send(strata::runtime::db_version(pool, &MIGRATIONS));
     send(strata::runtime::status(pool, &MIGRATIONS));
-    send(strata::runtime::upgrade_or_create(pool, &MIGRATIONS, &SCHEMA));
-    send(strata::runtime::connect::<sqlx::Sqlite>("sqlite::memory:", &MIGRATIONS));
+    send(strata::runtime::upgrade_or_create(
+        pool,
+        &MIGRATIONS,
+        &SCHEMA,
+    ));
+    send(strata::runtime::connect::<sqlx::Sqlite>(
+        "sqlite::memory:",
+        &MIGRATIONS,
+    ));
     let migrator = strata::Migrator::new(&MIGRATIONS);
     send(migrator.upgrade(pool));
 }
@@ -165,7 +211,11 @@ fn futures_are_send_on_postgres(pool: &'static sqlx::PgPool) {
     fn send<T: Send>(_: T) {}
     send(strata::runtime::upgrade(pool, &MIGRATIONS));
     send(strata::runtime::downgrade(pool, &MIGRATIONS, 0));
-    send(strata::runtime::upgrade_or_create(pool, &MIGRATIONS, &SCHEMA));
+    send(strata::runtime::upgrade_or_create(
+        pool,
+        &MIGRATIONS,
+        &SCHEMA,
+    ));
 }
 
 #[cfg(feature = "mysql")]
@@ -174,5 +224,9 @@ fn futures_are_send_on_mysql(pool: &'static sqlx::MySqlPool) {
     fn send<T: Send>(_: T) {}
     send(strata::runtime::upgrade(pool, &MIGRATIONS));
     send(strata::runtime::downgrade(pool, &MIGRATIONS, 0));
-    send(strata::runtime::upgrade_or_create(pool, &MIGRATIONS, &SCHEMA));
+    send(strata::runtime::upgrade_or_create(
+        pool,
+        &MIGRATIONS,
+        &SCHEMA,
+    ));
 }

@@ -9,9 +9,9 @@ pub mod ddl;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
-pub mod sql_split;
 mod schema_check;
 pub mod snapshot;
+pub mod sql_split;
 pub mod table;
 
 pub use dialect::Dialect;
@@ -22,9 +22,9 @@ pub use migration::{RepositoryError, VersionScheme};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
-pub use sql_split::{SplitError, Statement, split_statements};
 pub use snapshot::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
+pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;

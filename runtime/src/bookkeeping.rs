@@ -39,7 +39,11 @@ impl State {
     }
 
     pub fn max_rank(&self) -> i64 {
-        self.rows.iter().map(|r| r.installed_rank).max().unwrap_or(0)
+        self.rows
+            .iter()
+            .map(|r| r.installed_rank)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The highest successfully applied version, 0 when none.

@@ -109,12 +109,18 @@ mod tests {
 
     #[test]
     fn sqlite_urls_get_create_mode_once() {
-        assert_eq!(sqlite_create_mode("sqlite://app.db"), "sqlite://app.db?mode=rwc");
+        assert_eq!(
+            sqlite_create_mode("sqlite://app.db"),
+            "sqlite://app.db?mode=rwc"
+        );
         assert_eq!(
             sqlite_create_mode("sqlite://app.db?cache=shared"),
             "sqlite://app.db?cache=shared&mode=rwc"
         );
-        assert_eq!(sqlite_create_mode("sqlite://app.db?mode=ro"), "sqlite://app.db?mode=ro");
+        assert_eq!(
+            sqlite_create_mode("sqlite://app.db?mode=ro"),
+            "sqlite://app.db?mode=ro"
+        );
         assert_eq!(sqlite_create_mode("sqlite::memory:"), "sqlite::memory:");
     }
 }

@@ -221,7 +221,9 @@ pub enum Error {
     },
 
     /// `TransactionMode::All` cannot be honoured.
-    #[error("TransactionMode::All is not possible here: {reason}; use TransactionMode::PerMigration")]
+    #[error(
+        "TransactionMode::All is not possible here: {reason}; use TransactionMode::PerMigration"
+    )]
     TransactionModeUnsupported {
         /// Why.
         reason: String,
@@ -274,7 +276,11 @@ fn migration_failed(error: &Error) -> String {
     else {
         return String::new();
     };
-    let what = if *down { "down script of migration" } else { "migration" };
+    let what = if *down {
+        "down script of migration"
+    } else {
+        "migration"
+    };
     let code = match code {
         Some(code) => format!(" (code {code})"),
         None => String::new(),
@@ -283,7 +289,9 @@ fn migration_failed(error: &Error) -> String {
         "{what} {version} ({file}) failed at statement {ordinal} `{statement}`: {message}{code}"
     );
     if *rolled_back {
-        format!("{head}; it was rolled back, so the database is unchanged: fix the script and run again")
+        format!(
+            "{head}; it was rolled back, so the database is unchanged: fix the script and run again"
+        )
     } else {
         let effect = match took_effect {
             0 => "no statement before it took effect".to_string(),

@@ -148,13 +148,15 @@ impl Lock {
         let mut backoff = Backoff::new();
         match self.dialect {
             Dialect::Postgres => {
-                session
-                    .begin_raw("BEGIN")
-                    .await
-                    .map_err(|e| crate::session::database_error("starting a transaction", "BEGIN", e))?;
+                session.begin_raw("BEGIN").await.map_err(|e| {
+                    crate::session::database_error("starting a transaction", "BEGIN", e)
+                })?;
                 let sql = format!("SELECT pg_try_advisory_xact_lock({})", self.pg_key());
                 loop {
-                    let rows = match session.fetch("taking the migration lock", &sql, &[ValueKind::Bool]).await {
+                    let rows = match session
+                        .fetch("taking the migration lock", &sql, &[ValueKind::Bool])
+                        .await
+                    {
                         Ok(rows) => rows,
                         Err(e) => {
                             session.rollback().await;
@@ -220,11 +222,18 @@ impl Lock {
             // Counted before the round trip: if this future is dropped while the server may
             // have granted the lock, the guard closes the connection.
             session.session_locks += 1;
-            let rows = match session.fetch("taking the migration lock", &sql, kinds).await {
+            let rows = match session
+                .fetch("taking the migration lock", &sql, kinds)
+                .await
+            {
                 Ok(rows) => rows,
                 Err(e) => return Err(e),
             };
-            if let Some(name) = rows.first().and_then(|r| r.get(1)).and_then(|v| v.as_text()) {
+            if let Some(name) = rows
+                .first()
+                .and_then(|r| r.get(1))
+                .and_then(|v| v.as_text())
+            {
                 self.mysql_name = Some(name.to_string());
             }
             // GET_LOCK: 1 = taken, 0 = held elsewhere, NULL = error; all count as a bool here.
@@ -253,7 +262,9 @@ impl Lock {
         };
         match session.fetch_raw(&sql, &[ValueKind::Bool]).await {
             Ok(rows) if first_bool(&rows) => session.session_locks -= 1,
-            Ok(_) => tracing::warn!(target: "strata", "the migration lock was not held at release; the connection will be closed"),
+            Ok(_) => {
+                tracing::warn!(target: "strata", "the migration lock was not held at release; the connection will be closed")
+            }
             Err(error) => {
                 tracing::warn!(target: "strata", %error, "releasing the migration lock failed; the connection will be closed")
             }

@@ -234,7 +234,15 @@ async fn write_versions<DB: Backend>(
         session
             .execute(
                 "recording a version",
-                &sql.insert_row(item.version, item.name, &item.up.checksum, rank, &head, 0, true),
+                &sql.insert_row(
+                    item.version,
+                    item.name,
+                    &item.up.checksum,
+                    rank,
+                    &head,
+                    0,
+                    true,
+                ),
             )
             .await?;
     }
@@ -300,8 +308,9 @@ impl<'m> Migrator<'m> {
     }
 
     fn timeout(&self) -> Duration {
-        self.lock_timeout
-            .unwrap_or(Duration::from_secs(self.migrations.config.lock_timeout_secs))
+        self.lock_timeout.unwrap_or(Duration::from_secs(
+            self.migrations.config.lock_timeout_secs,
+        ))
     }
 
     fn mode(&self) -> TransactionMode {
@@ -412,7 +421,14 @@ impl<'m> Migrator<'m> {
         }
         if result.is_ok() && !created {
             result = self
-                .apply_pending(&mut session, &mut lock, &sql, &embedded, target, &mut report)
+                .apply_pending(
+                    &mut session,
+                    &mut lock,
+                    &sql,
+                    &embedded,
+                    target,
+                    &mut report,
+                )
                 .await;
         }
         self.leave(&mut session, &mut lock).await;
@@ -498,7 +514,10 @@ impl<'m> Migrator<'m> {
     ) -> Result<Verdict<'a>, Error> {
         if let Some(row) = state.rows.iter().find(|r| !r.success) {
             let timeout_ms = i64::try_from(lock_timeout.as_millis()).unwrap_or(i64::MAX);
-            if dialect == Dialect::Sqlite && row.execution_ms != FAILED_MS && row.age_ms < timeout_ms {
+            if dialect == Dialect::Sqlite
+                && row.execution_ms != FAILED_MS
+                && row.age_ms < timeout_ms
+            {
                 return Ok(Verdict::Wait);
             }
             return Err(Error::Incomplete {
@@ -633,7 +652,14 @@ impl<'m> Migrator<'m> {
                 }
                 for item in &pending {
                     let run = self
-                        .apply_in_transaction(session, sql, embedded, &mut state, item, foreign_keys_off)
+                        .apply_in_transaction(
+                            session,
+                            sql,
+                            embedded,
+                            &mut state,
+                            item,
+                            foreign_keys_off,
+                        )
                         .await?;
                     report.migrations.push(run);
                 }
@@ -652,7 +678,14 @@ impl<'m> Migrator<'m> {
             let transactional = dialect != Dialect::Mysql && !item.up.no_transaction;
             if transactional {
                 let run = self
-                    .apply_in_transaction(session, sql, embedded, &mut state, &item, foreign_keys_off)
+                    .apply_in_transaction(
+                        session,
+                        sql,
+                        embedded,
+                        &mut state,
+                        &item,
+                        foreign_keys_off,
+                    )
                     .await?;
                 session.commit().await?;
                 self.foreign_keys_on(session, &mut foreign_keys_off).await?;
@@ -857,7 +890,14 @@ impl<'m> Migrator<'m> {
         let mut result = self.enter(&mut session, &mut lock).await;
         if result.is_ok() {
             result = self
-                .revert(&mut session, &mut lock, &sql, &embedded, version, &mut report)
+                .revert(
+                    &mut session,
+                    &mut lock,
+                    &sql,
+                    &embedded,
+                    version,
+                    &mut report,
+                )
                 .await;
         }
         self.leave(&mut session, &mut lock).await;
@@ -924,9 +964,7 @@ impl<'m> Migrator<'m> {
                 session.commit().await?;
                 return Ok(());
             };
-            let Some((item, down)) = embedded
-                .get(row.version)
-                .and_then(|i| Some((*i, i.down?)))
+            let Some((item, down)) = embedded.get(row.version).and_then(|i| Some((*i, i.down?)))
             else {
                 // Checked above; a row added meanwhile by a newer binary.
                 return Err(Error::UnknownVersions {

@@ -54,7 +54,10 @@ async fn fast_path_is_one_statement<DB: Backend>(url: &str) {
         let m = tables(n);
         // The first run applies everything: many statements, and the counter works.
         let first = count_upgrade(&pool, &m).await;
-        assert!(first > 2 * n as usize, "{first} statements for {n} migrations");
+        assert!(
+            first > 2 * n as usize,
+            "{first} statements for {n} migrations"
+        );
         assert_eq!(count_upgrade(&pool, &m).await, 1, "N = {n}");
         assert_eq!(count_upgrade(&pool, &m).await, 1, "N = {n}");
         // Back to empty for the next size.

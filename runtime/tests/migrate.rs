@@ -28,7 +28,14 @@ async fn versions_and_fast_path<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) 
     let report = strata_runtime::upgrade(pool, &m).await.unwrap();
     assert_eq!(report.versions(), vec![1, 2, 3]);
     assert_eq!(report.migrations[0].name, "create_t1");
-    assert!(report.total >= report.migrations.iter().map(|m| m.duration).sum::<Duration>());
+    assert!(
+        report.total
+            >= report
+                .migrations
+                .iter()
+                .map(|m| m.duration)
+                .sum::<Duration>()
+    );
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(3));
     assert_eq!(
         table_names(pool).await,
@@ -70,9 +77,20 @@ async fn upgrade_to_stops_and_checks_target<DB: Backend>(pool: &sqlx::Pool<DB>, 
     assert_eq!(report.versions(), vec![1, 3]);
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(3));
     // At the target already: the fast path, nothing run.
-    assert!(strata_runtime::upgrade_to(pool, &m, 3).await.unwrap().is_empty());
+    assert!(
+        strata_runtime::upgrade_to(pool, &m, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let err = strata_runtime::upgrade_to(pool, &m, 1).await.unwrap_err();
-    assert!(matches!(err, Error::TargetBelowCurrent { target: 1, current: 3 }));
+    assert!(matches!(
+        err,
+        Error::TargetBelowCurrent {
+            target: 1,
+            current: 3
+        }
+    ));
     assert_eq!(
         err.to_string(),
         "cannot upgrade to version 1: the database is already at version 3; use downgrade to go back"
@@ -82,7 +100,10 @@ async fn upgrade_to_stops_and_checks_target<DB: Backend>(pool: &sqlx::Pool<DB>, 
         err.to_string(),
         "version 9 is not an embedded migration: the latest is 5"
     );
-    assert_eq!(strata_runtime::upgrade(pool, &m).await.unwrap().versions(), vec![5]);
+    assert_eq!(
+        strata_runtime::upgrade(pool, &m).await.unwrap().versions(),
+        vec![5]
+    );
 }
 
 async fn checksum_change_is_refused<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
@@ -92,7 +113,12 @@ async fn checksum_change_is_refused<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &s
     ]);
     strata_runtime::upgrade(pool, &m).await.unwrap();
     let edited = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER);", None),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER);",
+            None,
+        ),
         (2, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", None),
         (3, "c", "CREATE TABLE c (id INTEGER PRIMARY KEY);", None),
     ]);
@@ -106,7 +132,10 @@ async fn checksum_change_is_refused<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &s
         )
     );
     // Nothing ran.
-    assert_eq!(strata_runtime::db_version(pool, &edited).await.unwrap(), Some(2));
+    assert_eq!(
+        strata_runtime::db_version(pool, &edited).await.unwrap(),
+        Some(2)
+    );
     assert!(!table_names(pool).await.contains(&"c".to_string()));
     let status = strata_runtime::status(pool, &edited).await.unwrap();
     assert_eq!(status[0].state, VersionState::Changed);
@@ -168,14 +197,29 @@ async fn out_of_order_pending<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
         .await
         .unwrap();
     assert_eq!(report.versions(), vec![2]);
-    assert!(strata_runtime::upgrade(pool, &merged).await.unwrap().is_empty());
+    assert!(
+        strata_runtime::upgrade(pool, &merged)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn downgrade_checks_every_down_script_first<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let m = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
         (2, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", None),
-        (3, "c", "CREATE TABLE c (id INTEGER PRIMARY KEY);", Some("DROP TABLE c;")),
+        (
+            3,
+            "c",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE c;"),
+        ),
     ]);
     let err = strata_runtime::downgrade(pool, &m, 0).await.unwrap_err();
     assert_eq!(
@@ -189,7 +233,10 @@ async fn downgrade_checks_every_down_script_first<DB: Backend>(pool: &sqlx::Pool
         "cannot downgrade: version 2 has no down script (expected 0002_b.down.sql); nothing was changed"
     );
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(3));
-    assert_eq!(table_names(pool).await, vec!["a", "b", "c", "strata_migrations"]);
+    assert_eq!(
+        table_names(pool).await,
+        vec!["a", "b", "c", "strata_migrations"]
+    );
     let err = strata_runtime::downgrade(pool, &m, 7).await.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -200,8 +247,16 @@ async fn downgrade_checks_every_down_script_first<DB: Backend>(pool: &sqlx::Pool
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(2));
     assert_eq!(table_names(pool).await, vec!["a", "b", "strata_migrations"]);
     // The head row is true after a downgrade: the fast path sees version 2 as current.
-    assert!(strata_runtime::upgrade_to(pool, &m, 2).await.unwrap().is_empty());
-    assert_eq!(strata_runtime::upgrade(pool, &m).await.unwrap().versions(), vec![3]);
+    assert!(
+        strata_runtime::upgrade_to(pool, &m, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        strata_runtime::upgrade(pool, &m).await.unwrap().versions(),
+        vec![3]
+    );
 }
 
 async fn version_control_adopts_and_refuses_without_force<DB: Backend>(
@@ -210,14 +265,26 @@ async fn version_control_adopts_and_refuses_without_force<DB: Backend>(
 ) {
     let m = tables(3);
     // An existing database made by hand: t1 and t2.
-    execute(pool, "CREATE TABLE t1 (id INTEGER PRIMARY KEY, name VARCHAR(50))").await;
-    execute(pool, "CREATE TABLE t2 (id INTEGER PRIMARY KEY, name VARCHAR(50))").await;
-    let err = strata_runtime::version_control(pool, &m, Some(4)).await.unwrap_err();
+    execute(
+        pool,
+        "CREATE TABLE t1 (id INTEGER PRIMARY KEY, name VARCHAR(50))",
+    )
+    .await;
+    execute(
+        pool,
+        "CREATE TABLE t2 (id INTEGER PRIMARY KEY, name VARCHAR(50))",
+    )
+    .await;
+    let err = strata_runtime::version_control(pool, &m, Some(4))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "version 4 is not an embedded migration: the latest is 3"
     );
-    strata_runtime::version_control(pool, &m, Some(2)).await.unwrap();
+    strata_runtime::version_control(pool, &m, Some(2))
+        .await
+        .unwrap();
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(2));
     let states: Vec<VersionState> = strata_runtime::status(pool, &m)
         .await
@@ -227,14 +294,23 @@ async fn version_control_adopts_and_refuses_without_force<DB: Backend>(
         .collect();
     assert_eq!(
         states,
-        vec![VersionState::Applied, VersionState::Applied, VersionState::Pending]
+        vec![
+            VersionState::Applied,
+            VersionState::Applied,
+            VersionState::Pending
+        ]
     );
-    let err = strata_runtime::version_control(pool, &m, Some(1)).await.unwrap_err();
+    let err = strata_runtime::version_control(pool, &m, Some(1))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "the database is already under version control (table strata_migrations, version 2); use force (`strata version-control --force`) to rewrite its bookkeeping"
     );
-    assert_eq!(strata_runtime::upgrade(pool, &m).await.unwrap().versions(), vec![3]);
+    assert_eq!(
+        strata_runtime::upgrade(pool, &m).await.unwrap().versions(),
+        vec![3]
+    );
     // Forced: exactly the versions up to 1; the head row stays true.
     Migrator::new(&m)
         .force(true)
@@ -243,14 +319,25 @@ async fn version_control_adopts_and_refuses_without_force<DB: Backend>(
         .unwrap();
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(1));
     assert_eq!(
-        ints(pool, "SELECT version FROM strata_migrations ORDER BY version").await,
+        ints(
+            pool,
+            "SELECT version FROM strata_migrations ORDER BY version"
+        )
+        .await,
         vec![1]
     );
-    assert!(strata_runtime::upgrade_to(pool, &m, 1).await.unwrap().is_empty());
+    assert!(
+        strata_runtime::upgrade_to(pool, &m, 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // version_control(None) on a fresh database: the empty table, Some(0).
     execute(pool, "DROP TABLE strata_migrations").await;
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
-    strata_runtime::version_control(pool, &m, None).await.unwrap();
+    strata_runtime::version_control(pool, &m, None)
+        .await
+        .unwrap();
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(0));
     Migrator::new(&m)
         .force(true)
@@ -264,7 +351,11 @@ async fn status_lists_every_state<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str
     let m = tables(2);
     let status = strata_runtime::status(pool, &m).await.unwrap();
     assert_eq!(status.len(), 2);
-    assert!(status.iter().all(|s| s.state == VersionState::Pending && s.applied_at.is_none()));
+    assert!(
+        status
+            .iter()
+            .all(|s| s.state == VersionState::Pending && s.applied_at.is_none())
+    );
     let before = std::time::SystemTime::now() - Duration::from_secs(60);
     strata_runtime::upgrade_to(pool, &m, 1).await.unwrap();
     let status = strata_runtime::status(pool, &m).await.unwrap();
@@ -283,6 +374,10 @@ async fn custom_table_name<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     assert_eq!(migrator.db_version(pool).await.unwrap(), Some(2));
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
     assert!(migrator.upgrade(pool).await.unwrap().is_empty());
-    assert!(table_names(pool).await.contains(&"schema history".to_string()));
+    assert!(
+        table_names(pool)
+            .await
+            .contains(&"schema history".to_string())
+    );
     let _ = Dialect::Sqlite;
 }

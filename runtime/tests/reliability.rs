@@ -24,7 +24,8 @@ fn pool_options<DB: Backend>() -> sqlx::pool::PoolOptions<DB> {
 
 const GOOD_1: &str = "CREATE TABLE a (id INTEGER PRIMARY KEY);";
 const BAD_2: &str = "CREATE TABLE b (id INTEGER PRIMARY KEY);\nINSERT INTO nosuch VALUES (1);\nCREATE TABLE c (id INTEGER PRIMARY KEY);";
-const FIXED_2: &str = "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY);";
+const FIXED_2: &str =
+    "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY);";
 const GOOD_3: &str = "CREATE TABLE d (id INTEGER PRIMARY KEY);";
 
 /// The database's message and code for `INSERT INTO nosuch`, as the error shows them.
@@ -40,7 +41,11 @@ fn missing_table_message<DB: Backend>(url: &str) -> String {
 }
 
 async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
-    let bad = repo(&[(1, "a", GOOD_1, None), (2, "b", BAD_2, None), (3, "d", GOOD_3, None)]);
+    let bad = repo(&[
+        (1, "a", GOOD_1, None),
+        (2, "b", BAD_2, None),
+        (3, "d", GOOD_3, None),
+    ]);
     // One connection only: a lock or transaction left on it would make the retry hang.
     let pool1 = pool_options::<DB>().connect(url).await.unwrap();
     let migrator = Migrator::new(&bad).lock_timeout(Duration::from_secs(3));
@@ -48,7 +53,11 @@ async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     let message = missing_table_message::<DB>(url);
     assert!(matches!(
         err,
-        Error::MigrationFailed { version: 2, ordinal: 2, .. }
+        Error::MigrationFailed {
+            version: 2,
+            ordinal: 2,
+            ..
+        }
     ));
     if DB::DIALECT == Dialect::Mysql {
         assert_eq!(
@@ -89,7 +98,11 @@ async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         assert_eq!(table_names(pool).await, vec!["a", "strata_migrations"]);
         assert_eq!(migrator.db_version(&pool1).await.unwrap(), Some(1));
         assert_eq!(
-            ints(pool, "SELECT version FROM strata_migrations ORDER BY version").await,
+            ints(
+                pool,
+                "SELECT version FROM strata_migrations ORDER BY version"
+            )
+            .await,
             vec![1]
         );
         // The lock was released: the retry fails the same way, at once.
@@ -98,10 +111,17 @@ async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         assert!(started.elapsed() < Duration::from_secs(2));
         assert_eq!(again.to_string(), err.to_string());
     }
-    let fixed = repo(&[(1, "a", GOOD_1, None), (2, "b", FIXED_2, None), (3, "d", GOOD_3, None)]);
+    let fixed = repo(&[
+        (1, "a", GOOD_1, None),
+        (2, "b", FIXED_2, None),
+        (3, "d", GOOD_3, None),
+    ]);
     let report = strata_runtime::upgrade(&pool1, &fixed).await.unwrap();
     assert_eq!(report.versions(), vec![2, 3]);
-    assert_eq!(table_names(pool).await, vec!["a", "b", "c", "d", "strata_migrations"]);
+    assert_eq!(
+        table_names(pool).await,
+        vec!["a", "b", "c", "d", "strata_migrations"]
+    );
     pool1.close().await;
 }
 
@@ -121,8 +141,22 @@ async fn failing_no_transaction_migration<DB: Backend>(pool: &sqlx::Pool<DB>, ur
     // A failed run is reported at once, also on SQLite (no waiting for a finished run).
     let started = Instant::now();
     let err = migrator.upgrade(pool).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
-    assert!(matches!(err, Error::Incomplete { version: 2, previous: 1, .. }), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            err,
+            Error::Incomplete {
+                version: 2,
+                previous: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // The incomplete row is the newest: the fast path does not trust it.
     assert!(matches!(
         migrator.upgrade_to(pool, 2).await.unwrap_err(),
@@ -208,7 +242,11 @@ async fn concurrent_upgrades_on_a_half_migrated_database<DB: Backend>(
         ints(pool, "SELECT v FROM log ORDER BY v").await,
         vec![1, 2, 3, 4, 5]
     );
-    let ranks = ints(pool, "SELECT installed_rank FROM strata_migrations ORDER BY version").await;
+    let ranks = ints(
+        pool,
+        "SELECT installed_rank FROM strata_migrations ORDER BY version",
+    )
+    .await;
     assert_eq!(ranks, vec![1, 2, 3, 4, 5]);
 }
 
@@ -309,7 +347,12 @@ async fn transaction_mode_all<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     let no_tx = repo(&[
         (1, "a", GOOD_1, None),
         (2, "b", FIXED_2, None),
-        (3, "x", "-- strata:no-transaction\nCREATE TABLE x (id INTEGER);", None),
+        (
+            3,
+            "x",
+            "-- strata:no-transaction\nCREATE TABLE x (id INTEGER);",
+            None,
+        ),
     ]);
     let err = Migrator::new(&no_tx)
         .transaction(strata_core::TransactionMode::All)

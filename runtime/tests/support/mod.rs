@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use strata_core::{Dialect, Migration, Migrations, MigrationsConfig, Script, checksum, head_digest};
+use strata_core::{
+    Dialect, Migration, Migrations, MigrationsConfig, Script, checksum, head_digest,
+};
 use strata_runtime::Backend;
 use strata_runtime::{Value, ValueKind};
 
@@ -35,11 +37,12 @@ pub fn repo(specs: &[Spec<'_>]) -> Migrations {
             }
         })
         .collect();
-    let head = head_digest(
-        migrations
-            .iter()
-            .map(|m| (m.version, m.up[0].as_ref().map(|s| s.checksum.as_ref()).unwrap_or(""))),
-    );
+    let head = head_digest(migrations.iter().map(|m| {
+        (
+            m.version,
+            m.up[0].as_ref().map(|s| s.checksum.as_ref()).unwrap_or(""),
+        )
+    }));
     Migrations {
         migrations: Cow::Owned(migrations),
         config: MigrationsConfig::DEFAULT,
@@ -59,7 +62,14 @@ pub fn tables(n: i64) -> Migrations {
     let downs: Vec<String> = (1..=n).map(|v| format!("DROP TABLE t{v};")).collect();
     let names: Vec<String> = (1..=n).map(|v| format!("create_t{v}")).collect();
     let specs: Vec<Spec<'_>> = (0..n as usize)
-        .map(|i| (i as i64 + 1, names[i].as_str(), sql[i].as_str(), Some(downs[i].as_str())))
+        .map(|i| {
+            (
+                i as i64 + 1,
+                names[i].as_str(),
+                sql[i].as_str(),
+                Some(downs[i].as_str()),
+            )
+        })
         .collect();
     repo(&specs)
 }
@@ -148,5 +158,7 @@ pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
     let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Int])
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.into_iter().map(|r| r[0].as_int().unwrap_or(-1)).collect()
+    rows.into_iter()
+        .map(|r| r[0].as_int().unwrap_or(-1))
+        .collect()
 }
