@@ -442,3 +442,182 @@ const fn check(tables: &[&TableDef], state: &mut [VisitState], message: &mut Mes
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::{ColumnDef, ForeignKeyDef, Schema, SqlType, TableDef};
+
+    const fn column(name: &'static str) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            sql_type: SqlType::BigInt,
+            sql_type_override: None,
+            nullable: false,
+            auto_increment: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+
+    const fn table(
+        name: &'static str,
+        rust_name: &'static str,
+        foreign_keys: &'static [ForeignKeyDef],
+    ) -> TableDef {
+        TableDef {
+            name,
+            rust_name,
+            columns: &[column("id"), column("ref_id")],
+            primary_key: &["id"],
+            uniques: &[],
+            indexes: &[],
+            foreign_keys,
+        }
+    }
+
+    const fn fk(ref_table: &'static str) -> ForeignKeyDef {
+        ForeignKeyDef {
+            columns: &["ref_id"],
+            ref_table,
+            ref_columns: &["id"],
+            on_delete: None,
+            on_update: None,
+        }
+    }
+
+    fn validate(tables: &'static [&'static TableDef]) -> Result<(), String> {
+        Schema { tables }.validate()
+    }
+
+    static A_TO_B: TableDef = table("a", "A", &[fk("b")]);
+    static B_TO_C: TableDef = table("b", "B", &[fk("c")]);
+    static C_TO_A: TableDef = table("c", "C", &[fk("a")]);
+    static C_ALONE: TableDef = table("c", "C", &[]);
+    static SELF_REF: TableDef = table("tree", "Tree", &[fk("tree")]);
+    static B_TO_A: TableDef = table("b", "B", &[fk("a"), fk("b")]);
+
+    #[test]
+    fn valid_schemas() {
+        assert_eq!(validate(&[]), Ok(()));
+        assert_eq!(validate(&[&A_TO_B, &B_TO_C, &C_ALONE]), Ok(()));
+        assert_eq!(validate(&[&SELF_REF]), Ok(()));
+        // Listing order does not matter.
+        assert_eq!(validate(&[&C_ALONE, &A_TO_B, &B_TO_C]), Ok(()));
+        const CHECKED: Schema = Schema::checked(&[&SELF_REF, &C_ALONE]);
+        assert_eq!(CHECKED.tables.len(), 2);
+    }
+
+    #[test]
+    fn missing_table() {
+        assert_eq!(
+            validate(&[&A_TO_B]),
+            Err("table `a` references table `b`, which is not in this schema".to_owned())
+        );
+    }
+
+    #[test]
+    fn cycles_between_distinct_tables() {
+        assert_eq!(
+            validate(&[&A_TO_B, &B_TO_C, &C_TO_A]),
+            Err(
+                "foreign keys form a cycle: table `a` references table `b`, table `b` references \
+                 table `c`, table `c` references table `a`; create_all could not order them \
+                 (a table may reference itself, but not through other tables)"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            validate(&[&B_TO_A, &A_TO_B]),
+            Err(
+                "foreign keys form a cycle: table `b` references table `a`, table `a` references \
+                 table `b`; create_all could not order them (a table may reference itself, but \
+                 not through other tables)"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn duplicate_names() {
+        static OTHER_A: TableDef = table("a", "OtherA", &[]);
+        assert_eq!(
+            validate(&[&C_ALONE, &C_ALONE]),
+            Err("table `c` (`C`) is listed twice".to_owned())
+        );
+        assert_eq!(
+            validate(&[&A_TO_B, &B_TO_C, &C_ALONE, &OTHER_A]),
+            Err("`A` and `OtherA` both have the table name `a`".to_owned())
+        );
+        static TWO_IDS: TableDef = TableDef {
+            columns: &[column("id"), column("id")],
+            ..table("t", "T", &[])
+        };
+        assert_eq!(
+            validate(&[&TWO_IDS]),
+            Err("table `t` has two columns named `id`".to_owned())
+        );
+    }
+
+    #[test]
+    fn unknown_columns() {
+        static BAD_KEY: TableDef = TableDef {
+            primary_key: &["uid"],
+            ..table("t", "T", &[])
+        };
+        assert_eq!(
+            validate(&[&BAD_KEY]),
+            Err(
+                "table `t` names column `uid` in its primary key, but has no such column"
+                    .to_owned()
+            )
+        );
+        static BAD_REF_COLUMN: TableDef = table(
+            "t",
+            "T",
+            &[ForeignKeyDef {
+                ref_columns: &["uid"],
+                ..fk("c")
+            }],
+        );
+        assert_eq!(
+            validate(&[&BAD_REF_COLUMN, &C_ALONE]),
+            Err(
+                "table `t` references column `uid` of table `c`, which has no such column"
+                    .to_owned()
+            )
+        );
+        static BAD_ARITY: TableDef = table(
+            "t",
+            "T",
+            &[ForeignKeyDef {
+                ref_columns: &[],
+                ..fk("c")
+            }],
+        );
+        assert_eq!(
+            validate(&[&BAD_ARITY, &C_ALONE]),
+            Err(
+                "table `t` has a foreign key of 1 column that references 0 columns of table `c`"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_only_at_compile_time() {
+        use super::Message;
+        static LONG: &str = "ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé\
+            ééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé";
+        let mut buf = [0u8; 64];
+        let mut message = Message::new(&mut buf);
+        message.push(LONG);
+        let text = message.as_str();
+        assert!(text.ends_with("..."), "{text}");
+        assert!(text.len() <= 64);
+        assert!(LONG.starts_with(text.trim_end_matches('.')));
+        let mut message = Message::new(&mut []);
+        message.push(LONG);
+        assert_eq!(message.wanted, LONG.len());
+    }
+}

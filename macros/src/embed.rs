@@ -18,7 +18,7 @@ struct Input {
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.is_empty() {
+        if !input.peek(LitStr) {
             return Err(input.error(
                 "expected the migration directory as a string literal, \
                  e.g. `embed_migrations!(\"migrations\")`",
@@ -89,12 +89,12 @@ fn resolve_dir(literal: &LitStr) -> syn::Result<PathBuf> {
         }
     }
 
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").ok_or_else(|| {
+    let manifest_dir = crate_root().ok_or_else(|| {
         error(
             "CARGO_MANIFEST_DIR is not set: `embed_migrations!` must be built by cargo".to_owned(),
         )
     })?;
-    let manifest_dir = Path::new(&manifest_dir)
+    let manifest_dir = manifest_dir
         .canonicalize()
         .map_err(|e| error(format!("cannot read the crate directory: {e}")))?;
     let dir = match manifest_dir.join(relative).canonicalize() {
@@ -111,6 +111,33 @@ fn resolve_dir(literal: &LitStr) -> syn::Result<PathBuf> {
         return Err(outside());
     }
     Ok(dir)
+}
+
+/// The crate root relative paths start from: `CARGO_MANIFEST_DIR`.
+fn crate_root() -> Option<PathBuf> {
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    Some(ui_case_crate_root(&manifest_dir).unwrap_or(manifest_dir))
+}
+
+/// trybuild compiles each ui case as a binary of a crate it generates in
+/// `<target>/tests/trybuild/<crate>/`, holding nothing but a `Cargo.toml` whose binaries are the
+/// case files of the real crate. When `CARGO_MANIFEST_DIR` is such a generated crate and the
+/// calling file lies outside it, the crate root is the crate the case file belongs to (the
+/// nearest directory above it with a `Cargo.toml`), so ui cases resolve paths as that crate
+/// does. Anywhere else this returns `None`.
+fn ui_case_crate_root(manifest_dir: &Path) -> Option<PathBuf> {
+    let generated_in = manifest_dir.parent()?;
+    if generated_in.file_name()? != "trybuild" || generated_in.parent()?.file_name()? != "tests" {
+        return None;
+    }
+    let file = proc_macro::Span::call_site().local_file()?;
+    if !file.is_absolute() || file.starts_with(manifest_dir) {
+        return None;
+    }
+    file.ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
 }
 
 /// A repository error as compile errors on the literal: one per problem, naming the file(s).

@@ -49,7 +49,8 @@ impl fmt::Display for NameError {
         match self {
             NameError::Pattern => write!(
                 f,
-                "the name does not match `{FILE_NAME_PATTERN}` (e.g. `0001_create_users.sql`)"
+                "the name does not match `{FILE_NAME_PATTERN}` (e.g. `0001_create_users.sql`): \
+                 rename the file or move it out of the migration directory"
             ),
             NameError::VersionZero => f.write_str("version 0 is not allowed; versions start at 1"),
             NameError::VersionTooLarge(digits) => {

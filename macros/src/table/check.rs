@@ -162,11 +162,10 @@ fn check_primary_key(cx: &Ctxt, container: &Container) {
 fn check_lists(cx: &Ctxt, container: &Container) {
     let lists = container
         .attrs
-        .primary_key
-        .get()
-        .into_iter()
-        .chain(&container.attrs.indexes)
-        .chain(&container.attrs.uniques);
+        .indexes
+        .iter()
+        .chain(&container.attrs.uniques)
+        .chain(container.attrs.primary_key.get());
     for list in lists {
         check_list(cx, container, list);
     }

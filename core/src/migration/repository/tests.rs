@@ -235,10 +235,12 @@ fn malformed_and_stray_names() {
             "`0003_x.up.sql`: unknown suffix `.up`: only `.down` and then one of `.sqlite`, \
              `.postgres`, `.mysql` may come before `.sql`",
             "`0004_upper.SQL`: the name does not match \
-             `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`)",
+             `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): \
+             rename the file or move it out of the migration directory",
             "`0_zero.sql`: version 0 is not allowed; versions start at 1",
             "`seed.sql`: the name does not match \
-             `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`)",
+             `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): \
+             rename the file or move it out of the migration directory",
         ]
     );
 }
@@ -360,7 +362,8 @@ fn io_errors_and_the_whole_message() {
         format!(
             "invalid migration repository `{}`:\n\
              - `x.sql`: the name does not match `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` \
-             (e.g. `0001_create_users.sql`)\n\
+             (e.g. `0001_create_users.sql`): rename the file or move it out of the migration \
+             directory\n\
              - `1_a.down.sql` is a down script without an up script (`1_a.sql`)",
             dir.path().display()
         )
