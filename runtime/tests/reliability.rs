@@ -1,4 +1,5 @@
 //! Failures, concurrency and the lock timeout on every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 #![cfg(feature = "sqlite")]
 
 mod support;
