@@ -1,5 +1,12 @@
 //! strata: database schemas and migrations for Rust, checked at compile time.
 
+mod column_type;
+mod schema_macro;
+
+pub use column_type::ColumnType;
+pub use strata_core::{
+    ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, SqlType, Table, TableDef,
+};
 pub use strata_core::{Dialect, Schema};
 pub use strata_core::{
     Migration, Migrations, MigrationsConfig, RepositoryError, Script, TransactionMode,
@@ -77,6 +84,7 @@ pub mod runtime {}
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::ColumnType;
     pub use sqlx;
     pub use strata_core as core;
 }

@@ -8,7 +8,9 @@
 pub mod dialect;
 pub mod migration;
 pub mod schema;
+mod schema_check;
 pub mod sql_split;
+pub mod table;
 
 pub use dialect::Dialect;
 pub use migration::{
@@ -19,3 +21,4 @@ pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
 pub use sql_split::{SplitError, Statement, split_statements};
+pub use table::Table;

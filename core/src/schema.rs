@@ -58,6 +58,11 @@ impl SqlType {
         }
     }
 
+    /// Whether this is a text type (`Text` or `Varchar`): the only kind `length` applies to.
+    pub const fn is_text(self) -> bool {
+        matches!(self, SqlType::Text | SqlType::Varchar(_))
+    }
+
     /// Whether this is an integer type (the only kind `auto_increment` accepts).
     pub const fn is_integer(self) -> bool {
         matches!(
@@ -84,6 +89,25 @@ pub enum Literal {
     Float(f64),
     /// A string literal (rendered as a quoted SQL string, never as SQL).
     Str(&'static str),
+}
+
+impl Literal {
+    /// Whether a column of type `sql_type` can take this literal as its default: booleans
+    /// for `Bool`, integers for integer and numeric types, floats for `Real`, `Double` and
+    /// `Decimal`, strings for every type that is not a boolean or a number (text, dates,
+    /// UUIDs, JSON, ...). The derive checks it at compile time.
+    pub const fn suits(self, sql_type: SqlType) -> bool {
+        let numeric = sql_type.is_integer()
+            || matches!(sql_type, SqlType::Real | SqlType::Double | SqlType::Decimal);
+        match self {
+            Literal::Bool(_) => matches!(sql_type, SqlType::Bool),
+            Literal::Int(_) => numeric,
+            Literal::Float(_) => {
+                matches!(sql_type, SqlType::Real | SqlType::Double | SqlType::Decimal)
+            }
+            Literal::Str(_) => !numeric && !matches!(sql_type, SqlType::Bool),
+        }
+    }
 }
 
 /// A column default.

@@ -5,12 +5,13 @@
 use proc_macro::TokenStream;
 
 mod embed;
+mod table;
 
 /// `#[derive(Table)]`: documented on `strata::Table`.
 #[proc_macro_derive(Table, attributes(table, column))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
-    let _ = input;
-    TokenStream::new()
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    table::expand_derive_table(&input).into()
 }
 
 /// `embed_migrations!("migrations")`: documented on `strata::embed_migrations`.

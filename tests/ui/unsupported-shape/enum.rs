@@ -1,0 +1,9 @@
+use strata::Table;
+
+#[derive(Table)]
+pub enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}

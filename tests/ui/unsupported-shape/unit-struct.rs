@@ -1,0 +1,6 @@
+use strata::Table;
+
+#[derive(Table)]
+pub struct Nothing;
+
+fn main() {}
