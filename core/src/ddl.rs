@@ -83,6 +83,22 @@ pub enum DdlError {
         /// The limit, in the dialect's unit.
         limit: usize,
     },
+    /// A MySQL foreign key between integer columns of different types (MySQL refuses it with
+    /// "Foreign key constraint is incorrectly formed").
+    ForeignKeyTypeMismatch {
+        /// The referencing table.
+        table: String,
+        /// The referencing column.
+        column: String,
+        /// Its declared type.
+        column_type: String,
+        /// The referenced table.
+        ref_table: String,
+        /// The referenced column.
+        ref_column: String,
+        /// Its declared type.
+        ref_type: String,
+    },
     /// A default that is not a finite number.
     InvalidDefault {
         /// The table's name.
@@ -166,6 +182,19 @@ impl std::fmt::Display for DdlError {
                     "name `{name}` is longer than {dialect}'s limit of {limit} {unit}; rename it"
                 )
             }
+            DdlError::ForeignKeyTypeMismatch {
+                table,
+                column,
+                column_type,
+                ref_table,
+                ref_column,
+                ref_type,
+            } => write!(
+                f,
+                "column `{table}.{column}` ({column_type}) references `{ref_table}.{ref_column}` \
+                 ({ref_type}); MySQL requires integer columns of a foreign key to have the same \
+                 type: declare both with the same Rust type"
+            ),
             DdlError::InvalidDefault { table, column } => write!(
                 f,
                 "column `{table}.{column}` has a default that is not a finite number"
@@ -543,6 +572,37 @@ fn check_mysql_index(
     Ok(())
 }
 
+/// MySQL needs integer columns on both sides of a foreign key to have the same type.
+fn check_mysql_foreign_key_types(
+    schema_tables: &[&TableDef],
+    table: &TableDef,
+    fk: &crate::schema::ForeignKeyDef,
+) -> Result<(), DdlError> {
+    let Some(parent) = schema_tables.iter().find(|t| t.name == fk.ref_table) else {
+        return Ok(());
+    };
+    for (name, ref_name) in fk.columns.iter().zip(fk.ref_columns) {
+        let column = lookup(table, name)?;
+        let referenced = lookup(parent, ref_name)?;
+        if !(column.sql_type.is_integer() && referenced.sql_type.is_integer()) {
+            continue;
+        }
+        let ref_type = column_type(Dialect::Mysql, schema_tables, parent, referenced)?;
+        let column_type = column_type(Dialect::Mysql, schema_tables, table, column)?;
+        if column_type != ref_type {
+            return Err(DdlError::ForeignKeyTypeMismatch {
+                table: table.name.to_owned(),
+                column: column.name.to_owned(),
+                column_type,
+                ref_table: parent.name.to_owned(),
+                ref_column: referenced.name.to_owned(),
+                ref_type,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The `CREATE TABLE` statement for `table` on `dialect`, with its primary key, unique
 /// constraints and foreign keys inline (and, on MySQL, its indexes). `if_not_exists` adds
 /// `IF NOT EXISTS`. `schema_tables` are the tables created together with it (see
@@ -638,6 +698,9 @@ pub fn create_table(
     for fk in table.foreign_keys {
         for column in fk.columns {
             lookup(table, column)?;
+        }
+        if dialect == Dialect::Mysql {
+            check_mysql_foreign_key_types(schema_tables, table, fk)?;
         }
         let name = foreign_key_name(dialect, table.name, fk.columns);
         let mut line = format!(

@@ -619,6 +619,19 @@ pub fn parse_reported_default(
         text
     };
     if let Some(s) = unquote(dialect, uncast) {
+        // PostgreSQL prints a negative number as a string cast to its type: `'-7'::integer`.
+        let cast = text
+            .rsplit_once("::")
+            .map(|(_, t)| t.trim().to_ascii_lowercase());
+        let numeric_cast = cast.as_deref().is_some_and(|t| {
+            matches!(
+                t,
+                "integer" | "bigint" | "smallint" | "numeric" | "real" | "double precision"
+            )
+        });
+        if numeric_cast {
+            return Some(number_or(&s, || ColumnDefault::Str(s.clone())));
+        }
         return Some(ColumnDefault::Str(s));
     }
     if uncast.eq_ignore_ascii_case("true") {

@@ -730,3 +730,41 @@ fn unknown_columns_in_keys_are_errors() {
         "table `m` has no column `nope`, but a key or index names it"
     );
 }
+
+#[test]
+fn mysql_foreign_keys_between_different_integer_types_are_errors() {
+    static PARENT: TableDef = TableDef {
+        name: "parent",
+        rust_name: "Parent",
+        columns: &[id()],
+        primary_key: &["id"],
+        uniques: &[],
+        indexes: &[],
+        foreign_keys: &[],
+    };
+    static CHILD: TableDef = TableDef {
+        name: "child",
+        rust_name: "Child",
+        columns: &[col("parent_id", SqlType::Integer)],
+        primary_key: &[],
+        uniques: &[],
+        indexes: &[],
+        foreign_keys: &[ForeignKeyDef {
+            columns: &["parent_id"],
+            ref_table: "parent",
+            ref_columns: &["id"],
+            on_delete: None,
+            on_update: None,
+        }],
+    };
+    let tables = [&PARENT, &CHILD];
+    let err = create_table(Dialect::Mysql, &tables, &CHILD, true).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "column `child.parent_id` (INT) references `parent.id` (BIGINT); MySQL requires integer \
+         columns of a foreign key to have the same type: declare both with the same Rust type"
+    );
+    // PostgreSQL and SQLite accept it.
+    assert!(create_table(Dialect::Postgres, &tables, &CHILD, true).is_ok());
+    assert!(create_table(Dialect::Sqlite, &tables, &CHILD, true).is_ok());
+}

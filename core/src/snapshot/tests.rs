@@ -19,10 +19,8 @@ fn reported_defaults_parse_per_dialect() {
         p(Dialect::Postgres, "'a::b'::character varying"),
         Some(Str("a::b".into()))
     );
-    assert_eq!(
-        p(Dialect::Postgres, "'-7'::integer"),
-        Some(Str("-7".into()))
-    );
+    assert_eq!(p(Dialect::Postgres, "'-7'::integer"), Some(Int(-7)));
+    assert_eq!(p(Dialect::Postgres, "'-7'::text"), Some(Str("-7".into())));
     assert_eq!(p(Dialect::Postgres, "(-7)"), Some(Int(-7)));
     assert_eq!(p(Dialect::Postgres, "true"), Some(Bool(true)));
     assert_eq!(
