@@ -1,6 +1,10 @@
 //! Implementation detail of `strata`: the runtime on sqlx. Exempt from semver; use the
 //! `strata` crate, which re-exports everything public here.
 
+// The error carries what a user needs to act (version, file, statement, the database's message
+// and code); it is returned rarely, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod backend;
 mod bookkeeping;
 mod connect;

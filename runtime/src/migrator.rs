@@ -1127,6 +1127,16 @@ impl<'m> Migrator<'m> {
         }
     }
 
+    /// Reads the database's schema like `strata::runtime::reflect`, leaving out this
+    /// migrator's bookkeeping table (which may be configured by [`Migrator::table`]).
+    pub async fn reflect<DB: Backend>(
+        &self,
+        pool: &sqlx::Pool<DB>,
+    ) -> Result<strata_core::Snapshot, Error> {
+        let mut session = Session::acquire(pool).await?;
+        crate::reflect::reflect_on::<DB>(session.connection(), self.table_name()).await
+    }
+
     /// Every version the binary embeds or the database records, ascending, with its state.
     /// Reads only (no lock, no DDL), so it works for roles without DDL rights.
     pub async fn status<DB: Backend>(

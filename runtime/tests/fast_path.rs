@@ -1,6 +1,7 @@
 //! When nothing is pending, `upgrade` sends exactly one statement. sqlx logs one event of
 //! target `sqlx::query` per execute/fetch call; SQLite logs from its worker thread, so the
 //! counting layer sits on the global subscriber, and this test has its own binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 #![cfg(feature = "sqlite")]
 
 mod support;

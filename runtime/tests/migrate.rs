@@ -1,5 +1,6 @@
 //! upgrade, upgrade_to, downgrade, version_control, db_version and status on every backend:
 //! outcomes, bookkeeping and exact error texts.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 #![cfg(feature = "sqlite")]
 
 mod support;

@@ -1,4 +1,5 @@
 //! Failures, concurrency and the lock timeout on every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 #![cfg(feature = "sqlite")]
 
 mod support;
@@ -16,6 +17,9 @@ on_each_backend!(
     concurrent_upgrades_on_a_half_migrated_database,
     lock_timeout_is_an_error_not_a_hang,
     transaction_mode_all,
+    cancelled_upgrade_closes_its_connection,
+    cancelled_migration_frees_the_lock,
+    connection_settings_are_restored,
 );
 
 fn pool_options<DB: Backend>() -> sqlx::pool::PoolOptions<DB> {
@@ -254,29 +258,7 @@ async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>,
     let m = repo(&[(1, "a", GOOD_1, None)]);
     // Hold the lock from another connection.
     let mut holder = pool.acquire().await.unwrap();
-    let (take, expected_lock) = match DB::DIALECT {
-        Dialect::Sqlite => (
-            "BEGIN IMMEDIATE".to_string(),
-            "(the SQLite database's write lock, BEGIN IMMEDIATE)".to_string(),
-        ),
-        Dialect::Postgres => (
-            "SELECT pg_advisory_lock(('x' || substr(md5(current_database() || '.' || current_schema() || '.' || 'strata_migrations'), 1, 16))::bit(64)::bigint)".to_string(),
-            "(PostgreSQL advisory lock for table \"strata_migrations\" of this database and schema)".to_string(),
-        ),
-        Dialect::Mysql => {
-            let name = support::query(
-                pool,
-                "SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57))",
-            )
-            .await
-            .remove(0);
-            assert_eq!(name.len(), 64);
-            (
-                format!("SELECT GET_LOCK('{name}', 0)"),
-                format!("'{name}' (MySQL GET_LOCK for table `strata_migrations`)"),
-            )
-        }
-    };
+    let (take, expected_lock) = take_lock_sql(pool).await;
     DB::execute(&mut holder, take).await.unwrap();
     let started = Instant::now();
     let err = Migrator::new(&m)
@@ -300,12 +282,9 @@ async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>,
     );
     // Nothing happened; once the lock is free the upgrade runs.
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
-    let release = match DB::DIALECT {
-        Dialect::Sqlite => "ROLLBACK",
-        Dialect::Postgres => "SELECT pg_advisory_unlock_all()",
-        Dialect::Mysql => "SELECT RELEASE_ALL_LOCKS()",
-    };
-    DB::execute(&mut holder, release.to_string()).await.unwrap();
+    DB::execute(&mut holder, release_lock_sql::<DB>().to_string())
+        .await
+        .unwrap();
     drop(holder);
     let report = Migrator::new(&m)
         .lock_timeout(Duration::from_secs(5))
@@ -363,4 +342,165 @@ async fn transaction_mode_all<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         err.to_string(),
         "TransactionMode::All is not possible here: migration 3 (0003_x.sql) is marked `-- strata:no-transaction`; use TransactionMode::PerMigration"
     );
+}
+
+/// The statement that takes strata's migration lock from another connection, and the lock's
+/// name as errors show it.
+async fn take_lock_sql<DB: Backend>(pool: &sqlx::Pool<DB>) -> (String, String) {
+    match DB::DIALECT {
+        Dialect::Sqlite => (
+            "BEGIN IMMEDIATE".to_string(),
+            "(the SQLite database's write lock, BEGIN IMMEDIATE)".to_string(),
+        ),
+        Dialect::Postgres => (
+            "SELECT pg_advisory_lock(('x' || substr(md5(current_database() || '.' || current_schema() || '.' || 'strata_migrations'), 1, 16))::bit(64)::bigint)".to_string(),
+            "(PostgreSQL advisory lock for table \"strata_migrations\" of this database and schema)".to_string(),
+        ),
+        Dialect::Mysql => {
+            let name = support::query(
+                pool,
+                "SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57))",
+            )
+            .await
+            .remove(0);
+            assert_eq!(name.len(), 64);
+            (
+                format!("SELECT GET_LOCK('{name}', 0)"),
+                format!("'{name}' (MySQL GET_LOCK for table `strata_migrations`)"),
+            )
+        }
+    }
+}
+
+fn release_lock_sql<DB: Backend>() -> &'static str {
+    match DB::DIALECT {
+        Dialect::Sqlite => "ROLLBACK",
+        Dialect::Postgres => "SELECT pg_advisory_unlock_all()",
+        Dialect::Mysql => "SELECT RELEASE_ALL_LOCKS()",
+    }
+}
+
+/// Waits up to 8 s for the pool to have `size` connections (closing a SQLite connection waits
+/// for the statement its worker thread is in, such as a busy wait).
+async fn wait_for_pool_size<DB: Backend>(pool: &sqlx::Pool<DB>, size: u32) -> u32 {
+    for _ in 0..160 {
+        if pool.size() == size {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pool.size()
+}
+
+/// An upgrade future dropped while it waits for the lock (inside a transaction on PostgreSQL,
+/// with changed settings on SQLite) closes its connection instead of returning it to the pool.
+async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let m = repo(&[(1, "a", GOOD_1, None)]);
+    let mut holder = pool.acquire().await.unwrap();
+    let (take, _) = take_lock_sql(pool).await;
+    DB::execute(&mut holder, take).await.unwrap();
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let migrator = Migrator::new(&m).lock_timeout(Duration::from_secs(30));
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(300), migrator.upgrade(&pool1)).await;
+    assert!(cancelled.is_err(), "the upgrade should still be waiting");
+    let expected = if DB::DIALECT == Dialect::Mysql {
+        // Waiting for GET_LOCK holds nothing: the connection is clean and goes back.
+        1
+    } else {
+        0
+    };
+    assert_eq!(wait_for_pool_size(&pool1, expected).await, expected);
+    DB::execute(&mut holder, release_lock_sql::<DB>().to_string())
+        .await
+        .unwrap();
+    drop(holder);
+    let started = Instant::now();
+    let report = migrator.upgrade(&pool1).await.unwrap();
+    assert_eq!(report.versions(), vec![1]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    pool1.close().await;
+}
+
+/// A migration cancelled mid-statement (the client goes away) frees the lock: the server ends
+/// the session. PostgreSQL rolls the migration back; MySQL leaves it incomplete.
+async fn cancelled_migration_frees_the_lock<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let sleep = match DB::DIALECT {
+        Dialect::Sqlite => return, // no server-side sleep; SQLite's lock is the file's
+        Dialect::Postgres => "SELECT pg_sleep(30);",
+        Dialect::Mysql => "DO SLEEP(3);",
+    };
+    let slow = format!("CREATE TABLE a (id INTEGER PRIMARY KEY);\n{sleep}");
+    let m = repo(&[(1, "slow", &slow, None)]);
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(500),
+        strata_runtime::upgrade(&pool1, &m),
+    )
+    .await;
+    assert!(cancelled.is_err());
+    assert_eq!(wait_for_pool_size(&pool1, 0).await, 0);
+    pool1.close().await;
+    // The same version without the sleep (it was never recorded on PostgreSQL).
+    let fixed = repo(&[(1, "slow", "CREATE TABLE a (id INTEGER PRIMARY KEY);", None)]);
+    let started = Instant::now();
+    let result = Migrator::new(&fixed)
+        .lock_timeout(Duration::from_secs(10))
+        .upgrade(pool)
+        .await;
+    if DB::DIALECT == Dialect::Mysql {
+        // The statements before the cancel took effect; the started row says so.
+        let err = result.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Incomplete {
+                    version: 1,
+                    previous: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    } else {
+        // The server noticed the vanished client within about a second
+        // (client_connection_check_interval), rolled its transaction back and freed the lock.
+        assert_eq!(result.unwrap().versions(), vec![1]);
+        assert_eq!(table_names(pool).await, vec!["a", "strata_migrations"]);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The slow path leaves the pooled connection as it found it.
+async fn connection_settings_are_restored<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let m = repo(&[(1, "a", GOOD_1, None)]);
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let show = match DB::DIALECT {
+        Dialect::Sqlite => "PRAGMA busy_timeout",
+        Dialect::Postgres => "SELECT current_setting('client_connection_check_interval')",
+        Dialect::Mysql => {
+            "SELECT IS_USED_LOCK(CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57)))"
+        }
+    };
+    let read = |pool: sqlx::Pool<DB>| async move {
+        if DB::DIALECT == Dialect::Sqlite {
+            ints(&pool, show).await.iter().map(i64::to_string).collect()
+        } else {
+            support::query(&pool, show).await
+        }
+    };
+    let before = read(pool1.clone()).await;
+    Migrator::new(&m)
+        .lock_timeout(Duration::from_millis(1500))
+        .upgrade(&pool1)
+        .await
+        .unwrap();
+    assert_eq!(read(pool1.clone()).await, before);
+    assert_eq!(pool1.size(), 1, "the connection went back to the pool");
+    let _ = pool;
+    pool1.close().await;
 }

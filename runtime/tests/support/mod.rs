@@ -1,5 +1,6 @@
 //! Repositories built by hand (what `embed_migrations!` embeds) and small per-backend helpers.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 use std::borrow::Cow;
 
