@@ -151,9 +151,7 @@ async fn sqlite_waits_for_a_running_no_transaction_migration() {
     // as incomplete.
     execute(
         pool,
-        &format!(
-            "UPDATE strata_migrations SET success = 0, applied_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE version = 2"
-        ),
+        "UPDATE strata_migrations SET success = 0, applied_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE version = 2",
     )
     .await;
     let started = std::time::Instant::now();
