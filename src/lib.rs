@@ -27,7 +27,9 @@ pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionSt
 /// assert_eq!(first.name, "create_users");
 /// let up = first.up(strata::Dialect::Sqlite).unwrap();
 /// assert_eq!(up.file, "0001_create_users.sql");
-/// assert_eq!(up.checksum, strata::__private::core::checksum(&up.sql));
+/// assert!(up.sql.starts_with("-- Users and their names."));
+/// assert_eq!(up.checksum.len(), 64); // SHA-256, lowercase hex
+/// assert_eq!(MIGRATIONS.config.table, "schema_history"); // from strata.toml
 /// ```
 ///
 /// The argument is the repository's directory relative to the crate root (the directory of
@@ -68,7 +70,8 @@ pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionSt
 /// Every file is included with `include_str!`, so editing a script rebuilds the crate. For a
 /// *new* file to rebuild it too, add a build script (`build.rs` beside `Cargo.toml`):
 ///
-/// ```no_run
+/// ```rust,ignore
+/// // build.rs
 /// fn main() {
 ///     println!("cargo:rerun-if-changed=migrations");
 /// }
