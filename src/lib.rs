@@ -13,6 +13,8 @@ pub use strata_core::{
     VersionScheme,
 };
 pub use strata_macros::Table;
+#[doc = include_str!("test_attr.md")]
+pub use strata_macros::test;
 pub use strata_runtime::{Backend, Error};
 pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionStatus};
 
@@ -251,4 +253,6 @@ pub mod __private {
     pub use crate::ColumnType;
     pub use sqlx;
     pub use strata_core as core;
+    pub use strata_runtime as runtime;
+    pub use strata_runtime::testing;
 }

@@ -86,16 +86,12 @@ pub enum DdlError {
     /// A MySQL foreign key between integer columns of different types (MySQL refuses it with
     /// "Foreign key constraint is incorrectly formed").
     ForeignKeyTypeMismatch {
-        /// The referencing table.
-        table: String,
-        /// The referencing column.
+        /// The referencing column, as `table.column`.
         column: String,
         /// Its declared type.
         column_type: String,
-        /// The referenced table.
-        ref_table: String,
-        /// The referenced column.
-        ref_column: String,
+        /// The referenced column, as `table.column`.
+        referenced: String,
         /// Its declared type.
         ref_type: String,
     },
@@ -120,6 +116,15 @@ pub enum DdlError {
     },
 }
 
+/// The product name for messages.
+fn product(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "SQLite",
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::Mysql => "MySQL",
+    }
+}
+
 impl std::fmt::Display for DdlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -131,8 +136,9 @@ impl std::fmt::Display for DdlError {
                 hint,
             } => write!(
                 f,
-                "column `{table}.{column}` has type {rust_type}, which {dialect} cannot store as \
-                 sqlx binds it; {hint}"
+                "column `{table}.{column}` has type {rust_type}, which {} cannot store as \
+                 sqlx binds it; {hint}",
+                product(*dialect)
             ),
             DdlError::AutoIncrement {
                 dialect,
@@ -140,9 +146,10 @@ impl std::fmt::Display for DdlError {
                 column,
             } => write!(
                 f,
-                "column `{table}.{column}` is auto_increment, but on {dialect} only a \
+                "column `{table}.{column}` is auto_increment, but on {} only a \
                  single-column integer primary key can be; make it the table's only primary key \
-                 column or drop auto_increment"
+                 column or drop auto_increment",
+                product(*dialect)
             ),
             DdlError::IndexTooLong {
                 table,
@@ -160,8 +167,9 @@ impl std::fmt::Display for DdlError {
                 column,
             } => write!(
                 f,
-                "column `{table}.{column}` cannot be part of index `{index}` on {dialect} \
-                 (BLOB and JSON columns have no key form there)"
+                "column `{table}.{column}` cannot be part of index `{index}` on {} \
+                 (BLOB and JSON columns have no key form there)",
+                product(*dialect)
             ),
             DdlError::UnknownColumn { table, column } => write!(
                 f,
@@ -179,21 +187,20 @@ impl std::fmt::Display for DdlError {
                 };
                 write!(
                     f,
-                    "name `{name}` is longer than {dialect}'s limit of {limit} {unit}; rename it"
+                    "name `{name}` is longer than {}'s limit of {limit} {unit}; rename it",
+                    product(*dialect)
                 )
             }
             DdlError::ForeignKeyTypeMismatch {
-                table,
                 column,
                 column_type,
-                ref_table,
-                ref_column,
+                referenced,
                 ref_type,
             } => write!(
                 f,
-                "column `{table}.{column}` ({column_type}) references `{ref_table}.{ref_column}` \
-                 ({ref_type}); MySQL requires integer columns of a foreign key to have the same \
-                 type: declare both with the same Rust type"
+                "column `{column}` ({column_type}) references `{referenced}` ({ref_type}); MySQL \
+                 requires integer columns of a foreign key to have the same type: declare both \
+                 with the same Rust type"
             ),
             DdlError::InvalidDefault { table, column } => write!(
                 f,
@@ -591,11 +598,9 @@ fn check_mysql_foreign_key_types(
         let column_type = column_type(Dialect::Mysql, schema_tables, table, column)?;
         if column_type != ref_type {
             return Err(DdlError::ForeignKeyTypeMismatch {
-                table: table.name.to_owned(),
-                column: column.name.to_owned(),
+                column: format!("{}.{}", table.name, column.name),
                 column_type,
-                ref_table: parent.name.to_owned(),
-                ref_column: referenced.name.to_owned(),
+                referenced: format!("{}.{}", parent.name, referenced.name),
                 ref_type,
             });
         }

@@ -603,9 +603,22 @@ pub fn parse_reported_default(
 ) -> Option<ColumnDefault> {
     let text = reported?.trim();
     if dialect == Dialect::Mysql && !mariadb {
-        // MySQL 8 reports literal defaults unquoted and flags expressions.
+        // MySQL 8 reports literal defaults unquoted and flags expressions. A TEXT column's
+        // literal default is an expression there, reprinted with a charset introducer and
+        // escaped quotes: `_utf8mb4\'it\'\'s\'`.
         if mysql_expression {
-            return Some(ColumnDefault::Sql(text.to_owned()));
+            let string = text
+                .strip_prefix("_utf8mb4")
+                .or_else(|| text.strip_prefix("_utf8mb3"))
+                .and_then(|rest| rest.strip_prefix("\\'"))
+                .and_then(|rest| rest.strip_suffix("\\'"))
+                .and_then(|inner| {
+                    unquote(Dialect::Mysql, &format!("'{}'", inner.replace("\\'", "'")))
+                });
+            return Some(match string {
+                Some(s) => ColumnDefault::Str(s),
+                None => ColumnDefault::Sql(text.to_owned()),
+            });
         }
         return Some(number_or(text, || ColumnDefault::Str(text.to_owned())));
     }

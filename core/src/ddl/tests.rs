@@ -494,7 +494,7 @@ fn postgres_refuses_i8_and_unsigned_columns_naming_them() {
     let err = create_table(Dialect::Postgres, &[&UNSIGNED], &UNSIGNED, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `counters.tiny` has type i8, which postgres cannot store as sqlx binds it; \
+        "column `counters.tiny` has type i8, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL's one-byte type is \"char\"; use i16"
     );
     static U32: TableDef = TableDef {
@@ -504,7 +504,7 @@ fn postgres_refuses_i8_and_unsigned_columns_naming_them() {
     let err = create_table(Dialect::Postgres, &[&U32], &U32, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `counters.u32` has type u32, which postgres cannot store as sqlx binds it; \
+        "column `counters.u32` has type u32, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL has no unsigned types; use i64"
     );
     assert_eq!(
@@ -598,7 +598,7 @@ fn mysql_index_over_3072_bytes_is_an_error_naming_it() {
     let err = create_table(Dialect::Mysql, &[&BLOB_KEY], &BLOB_KEY, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `wide.a` cannot be part of index `wide_a_idx` on mysql (BLOB and JSON columns have no key form there)"
+        "column `wide.a` cannot be part of index `wide_a_idx` on MySQL (BLOB and JSON columns have no key form there)"
     );
 }
 
@@ -673,7 +673,7 @@ fn long_table_names_are_errors_not_silently_truncated() {
     assert_eq!(
         err.to_string(),
         "name `a_table_name_that_is_far_too_long_for_postgres_to_keep_it_intact` is longer than \
-         postgres's limit of 63 bytes; rename it"
+         PostgreSQL's limit of 63 bytes; rename it"
     );
     assert!(create_table(Dialect::Sqlite, &[&LONG], &LONG, true).is_ok());
 }
@@ -698,7 +698,7 @@ fn sqlite_auto_increment_outside_a_single_column_key_is_an_error() {
     let err = create_table(Dialect::Sqlite, &[&BAD], &BAD, true).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "column `bad.a` is auto_increment, but on sqlite only a single-column integer primary key \
+        "column `bad.a` is auto_increment, but on SQLite only a single-column integer primary key \
          can be; make it the table's only primary key column or drop auto_increment"
     );
     // A plain i64 key is BIGINT, not the rowid alias.
@@ -767,4 +767,76 @@ fn mysql_foreign_keys_between_different_integer_types_are_errors() {
     // PostgreSQL and SQLite accept it.
     assert!(create_table(Dialect::Postgres, &tables, &CHILD, true).is_ok());
     assert!(create_table(Dialect::Sqlite, &tables, &CHILD, true).is_ok());
+}
+
+#[test]
+fn exact_sql_with_shortened_names() {
+    static LONG: TableDef = TableDef {
+        name: "customer_subscription_renewals",
+        rust_name: "Renewal",
+        columns: &[
+            col("id", SqlType::BigInt),
+            col("previous_renewal_identifier", SqlType::BigInt),
+            col("billing_period_description", SqlType::Varchar(40)),
+        ],
+        primary_key: &["id"],
+        uniques: &[IndexDef {
+            columns: &["previous_renewal_identifier", "billing_period_description"],
+        }],
+        indexes: &[IndexDef {
+            columns: &["billing_period_description"],
+        }],
+        foreign_keys: &[ForeignKeyDef {
+            columns: &["previous_renewal_identifier"],
+            ref_table: "customer_subscription_renewals",
+            ref_columns: &["id"],
+            on_delete: Some(FkAction::SetNull),
+            on_update: None,
+        }],
+    };
+    let statements = create_table_statements(Dialect::Postgres, &[&LONG], &LONG).unwrap();
+    let unique = unique_name(
+        Dialect::Postgres,
+        LONG.name,
+        &["previous_renewal_identifier", "billing_period_description"],
+    );
+    let index = index_name(
+        Dialect::Postgres,
+        LONG.name,
+        &["billing_period_description"],
+    );
+    let fkey = foreign_key_name(
+        Dialect::Postgres,
+        LONG.name,
+        &["previous_renewal_identifier"],
+    );
+    assert_eq!(
+        (unique.as_str(), index.as_str(), fkey.as_str()),
+        (
+            // 90 bytes: shortened to 63 with a hash suffix.
+            "customer_subscription_renewals_previous_renewal_identi_8b997cf4",
+            "customer_subscription_renewals_billing_period_description_idx",
+            // Exactly 63 bytes: kept.
+            "customer_subscription_renewals_previous_renewal_identifier_fkey",
+        )
+    );
+    assert_eq!(
+        statements,
+        [
+            format!(
+                "CREATE TABLE IF NOT EXISTS \"customer_subscription_renewals\" (\n  \
+                 \"id\" BIGINT NOT NULL,\n  \
+                 \"previous_renewal_identifier\" BIGINT NOT NULL,\n  \
+                 \"billing_period_description\" VARCHAR(40) NOT NULL,\n  \
+                 CONSTRAINT \"customer_subscription_renewals_pkey\" PRIMARY KEY (\"id\"),\n  \
+                 CONSTRAINT \"{unique}\" UNIQUE (\"previous_renewal_identifier\", \"billing_period_description\"),\n  \
+                 CONSTRAINT \"{fkey}\" FOREIGN KEY (\"previous_renewal_identifier\") REFERENCES \
+                 \"customer_subscription_renewals\" (\"id\") ON DELETE SET NULL\n)"
+            ),
+            format!(
+                "CREATE INDEX IF NOT EXISTS \"{index}\" ON \"customer_subscription_renewals\" \
+                 (\"billing_period_description\")"
+            ),
+        ]
+    );
 }

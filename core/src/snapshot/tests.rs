@@ -39,6 +39,10 @@ fn reported_defaults_parse_per_dialect() {
         Some(Sql("CURRENT_TIMESTAMP".into()))
     );
     assert_eq!(
+        parse_reported_default(Dialect::Mysql, Some(r"_utf8mb4\'it\'\'s\'"), false, true),
+        Some(Str("it's".into()))
+    );
+    assert_eq!(
         parse_reported_default(Dialect::Sqlite, None, false, false),
         None
     );
