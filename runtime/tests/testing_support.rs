@@ -1,5 +1,4 @@
 //! The test-database helpers create a database that exists and remove it afterwards.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 
