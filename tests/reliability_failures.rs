@@ -411,7 +411,7 @@ async fn many_upgraders_on_half_migrated_databases<DB: TestBackend>(
         let Some(db) = fresh::<DB>().await else {
             return;
         };
-        let at = if round % 2 == 0 { 2 } else { 3 };
+        let at = if round.is_multiple_of(2) { 2 } else { 3 };
         strata::runtime::upgrade_to(&db.pool, &LOG, at)
             .await
             .unwrap();

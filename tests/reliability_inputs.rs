@@ -449,7 +449,7 @@ mod random_schemas {
 
     fn default_for(sql_type: SqlType, pick: usize) -> Option<DefaultValue> {
         let literal = match sql_type {
-            SqlType::Bool => Literal::Bool(pick % 2 == 0),
+            SqlType::Bool => Literal::Bool(pick.is_multiple_of(2)),
             SqlType::SmallInt | SqlType::Integer | SqlType::BigInt => {
                 Literal::Int([0, 1, -1, 42, i16::MAX as i64][pick % 5])
             }
