@@ -188,7 +188,7 @@ async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         let started = Instant::now();
         let err = short.upgrade(pool).await.unwrap_err();
         assert!(
-            started.elapsed() < Duration::from_secs(1),
+            started.elapsed() < Duration::from_secs(3),
             "{:?}",
             started.elapsed()
         );
@@ -216,7 +216,7 @@ async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     let started = Instant::now();
     let report = short.upgrade(pool).await.unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(3),
         "{:?}",
         started.elapsed()
     );
