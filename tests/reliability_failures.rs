@@ -455,3 +455,37 @@ on_each_backend!(
     many_upgraders_on_fresh_databases,
     many_upgraders_on_half_migrated_databases,
 );
+
+// ---------------------------------------------------------------------------------------------
+// SQLite: foreign keys are back on after a failed rebuild
+// ---------------------------------------------------------------------------------------------
+
+/// A `-- strata:foreign-keys-off` rebuild that breaks a reference is rolled back, and the
+/// connection goes back to the pool with foreign keys on again (the pool has one connection,
+/// so the check below sees the very connection the migration ran on).
+#[tokio::test]
+async fn failed_foreign_keys_off_rebuild_turns_foreign_keys_back_on() {
+    let db = strata_runtime::testing::sqlite().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reliability/fk_off");
+    let m = strata::Migrations::load(&dir, &[Dialect::Sqlite]).unwrap();
+    let pool = sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
+        .max_connections(1)
+        .connect(&db.url)
+        .await
+        .unwrap();
+    assert_eq!(ints(&pool, "PRAGMA foreign_keys").await, vec![1]);
+    let err = strata::runtime::upgrade(&pool, &m).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "migration 2 (0002_lose_rows.sql) was rolled back: after it, row 10 of table child references a missing row of parent (PRAGMA foreign_key_check); fix the data or the script and run again"
+    );
+    assert_eq!(pool.size(), 1, "the connection went back to the pool");
+    assert_eq!(ints(&pool, "PRAGMA foreign_keys").await, vec![1]);
+    assert_eq!(
+        strata::runtime::db_version(&pool, &m).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(ints(&pool, "SELECT count(*) FROM parent").await, vec![1]);
+    pool.close().await;
+    db.close().await;
+}
