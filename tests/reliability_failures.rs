@@ -27,14 +27,31 @@ static LOG: strata::Migrations = strata::embed_migrations!("tests/reliability/lo
 
 /// The child process's database URL; set only for the child.
 const CHILD_URL: &str = "STRATA_RELIABILITY_CHILD_URL";
+/// The repository the child upgrades with: `slow` (default) or `slow_no_tx`.
+const CHILD_REPO: &str = "STRATA_RELIABILITY_CHILD_REPO";
+
+/// `SLOW` with a `-- strata:no-transaction` version 2 (PostgreSQL only), loaded at run time.
+fn slow_no_transaction() -> &'static strata::Migrations {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reliability/slow_no_tx");
+    Box::leak(Box::new(
+        strata::Migrations::load(&dir, &[Dialect::Postgres]).unwrap(),
+    ))
+}
+
+fn child_repo() -> &'static strata::Migrations {
+    match std::env::var(CHILD_REPO).as_deref() {
+        Ok("slow_no_tx") => slow_no_transaction(),
+        _ => &SLOW,
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Process death
 // ---------------------------------------------------------------------------------------------
 
 /// The child process of `killed_mid_migration`: this test binary run again with only this test
-/// selected. It upgrades the database at `STRATA_RELIABILITY_CHILD_URL` with `SLOW`, and is
-/// killed while migration 2 runs.
+/// selected. It upgrades the database at `STRATA_RELIABILITY_CHILD_URL` with the fixture
+/// `STRATA_RELIABILITY_CHILD_REPO` names, and is killed while migration 2 runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "the child process of the process-death tests, which run it with its database URL"]
 async fn child_upgrade() {
@@ -58,7 +75,7 @@ async fn child_run<DB: Backend>(url: &str) -> Result<strata::Report, Error> {
         .connect(url)
         .await
         .unwrap();
-    strata::runtime::upgrade(&pool, &SLOW).await
+    strata::runtime::upgrade(&pool, child_repo()).await
 }
 
 #[cfg(feature = "postgres")]
@@ -103,24 +120,15 @@ async fn slow_statement_running<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) -
     }
 }
 
-/// A process running `upgrade` is killed (SIGKILL) in the middle of a long migration: the
-/// database stays at the last committed version, no lock is left behind, and the next upgrade
-/// completes. On MySQL, where DDL cannot be rolled back, the killed migration is left
-/// incomplete: the next upgrade stops on it with the repair instruction, and
-/// `version_control` forced repairs it.
-async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+/// Runs `upgrade` with the `repo` fixture in a child process, kills it (SIGKILL) while
+/// migration 2's long statement runs, and waits (bounded) until no session holds the lock.
+async fn kill_in_slow_statement<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str, repo: &str) {
     use std::os::unix::process::ExitStatusExt as _;
-
-    strata::runtime::upgrade_to(pool, &SLOW, 1).await.unwrap();
-    let amount = match DB::DIALECT {
-        Dialect::Sqlite => 4_000_000_000_i64, // rows: minutes of work
-        _ => 120,                             // seconds
-    };
-    execute(pool, &format!("UPDATE slow_config SET amount = {amount}")).await;
 
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["child_upgrade", "--exact", "--ignored", "--nocapture"])
         .env(CHILD_URL, url)
+        .env(CHILD_REPO, repo)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -154,6 +162,22 @@ async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     })
     .await;
     assert!(freed.is_some(), "the killed process's lock is still held");
+}
+
+/// A process running `upgrade` is killed (SIGKILL) in the middle of a long migration: the
+/// database stays at the last committed version, no lock is left behind, and the next upgrade
+/// completes. On MySQL, where DDL cannot be rolled back, the killed migration is left
+/// incomplete: the next upgrade stops on it with the repair instruction, and
+/// `version_control` forced repairs it.
+async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    strata::runtime::upgrade_to(pool, &SLOW, 1).await.unwrap();
+    let amount = match DB::DIALECT {
+        Dialect::Sqlite => 4_000_000_000_i64, // rows: minutes of work
+        _ => 120,                             // seconds
+    };
+    execute(pool, &format!("UPDATE slow_config SET amount = {amount}")).await;
+
+    kill_in_slow_statement(pool, url, "slow").await;
 
     // The database is at the last committed version.
     assert_eq!(
@@ -447,6 +471,48 @@ async fn many_upgraders_on_half_migrated_databases<DB: TestBackend>(
 /// A fresh database of the same backend as `DB` (`None` when its server is not configured).
 async fn fresh<DB: TestBackend>() -> Option<strata_runtime::testing::TestDatabase<DB>> {
     DB::fresh_database().await
+}
+
+/// PostgreSQL, a `-- strata:no-transaction` migration killed mid-way: its session advisory lock
+/// is freed with the session, the started row says version 2 is incomplete, the next upgrade
+/// stops on it with the repair, and the repair works.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_no_transaction_migration_on_postgres() {
+    let Some(db) = strata_runtime::testing::postgres().await else {
+        return;
+    };
+    let (pool, url) = (&db.pool, db.url.as_str());
+    let m = slow_no_transaction();
+    strata::runtime::upgrade_to(pool, m, 1).await.unwrap();
+    execute(pool, "UPDATE slow_config SET amount = 120").await;
+    kill_in_slow_statement(pool, url, "slow_no_tx").await;
+
+    assert_eq!(strata::runtime::db_version(pool, m).await.unwrap(), Some(1));
+    assert_eq!(
+        table_names(pool).await,
+        vec!["b", "log", "slow_config", "strata_migrations"]
+    );
+    execute(pool, "UPDATE slow_config SET amount = 0").await;
+    let short = Migrator::new(m).lock_timeout(Duration::from_secs(1));
+    assert_eq!(
+        short.upgrade(pool).await.unwrap_err().to_string(),
+        "migration 2 (0002_slow.sql) is incomplete: an earlier run failed part-way and some of its statements may have taken effect; repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
+    );
+    // Finished by hand (the statements after the sleep), then marked done.
+    execute(pool, "INSERT INTO log (v) VALUES (2)").await;
+    Migrator::new(m)
+        .force(true)
+        .version_control(pool, Some(2))
+        .await
+        .unwrap();
+    assert_eq!(short.upgrade(pool).await.unwrap().versions(), vec![3]);
+    assert_eq!(
+        ints(pool, "SELECT v FROM log ORDER BY v").await,
+        vec![1, 2, 3]
+    );
+    assert!(!lock_is_held(pool, url).await);
+    db.close().await;
 }
 
 on_each_server!(connection_dropped_by_the_server);
