@@ -178,6 +178,10 @@ async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     execute(pool, &format!("UPDATE slow_config SET amount = {amount}")).await;
 
     kill_in_slow_statement(pool, url, "slow").await;
+    if DB::DIALECT == Dialect::Sqlite {
+        // The next connection rolled the hot journal (or the WAL's uncommitted frames) back.
+        assert_eq!(texts(pool, "PRAGMA integrity_check").await, vec!["ok"]);
+    }
 
     // The database is at the last committed version.
     assert_eq!(
@@ -471,6 +475,20 @@ async fn many_upgraders_on_half_migrated_databases<DB: TestBackend>(
 /// A fresh database of the same backend as `DB` (`None` when its server is not configured).
 async fn fresh<DB: TestBackend>() -> Option<strata_runtime::testing::TestDatabase<DB>> {
     DB::fresh_database().await
+}
+
+/// The same on a SQLite database in WAL mode (what many applications configure): the killed
+/// transaction's frames in the WAL are never committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_migration_sqlite_wal() {
+    let db = strata_runtime::testing::sqlite().await;
+    assert_eq!(
+        texts(&db.pool, "PRAGMA journal_mode = WAL").await,
+        vec!["wal"]
+    );
+    killed_mid_migration(&db.pool, &db.url).await;
+    assert_eq!(texts(&db.pool, "PRAGMA journal_mode").await, vec!["wal"]);
+    db.close().await;
 }
 
 /// PostgreSQL, a `-- strata:no-transaction` migration killed mid-way: its session advisory lock
