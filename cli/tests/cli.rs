@@ -1,6 +1,8 @@
 //! The built `strata` binary against real databases: SQLite always, PostgreSQL and MariaDB when
 //! `STRATA_TEST_POSTGRES_URL` / `STRATA_TEST_MYSQL_URL` are set (required under CI).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
