@@ -8,6 +8,7 @@ pub use strata_core::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, SqlType, Table, TableDef,
 };
 pub use strata_core::{Dialect, Schema};
+#[doc = include_str!("docs/derive_table.md")]
 pub use strata_macros::Table;
 pub use strata_runtime::{Backend, Error};
 

@@ -78,7 +78,12 @@ fn user_definition() {
             },
         ],
         primary_key: &["id"],
-        uniques: &[IndexDef { columns: &["name"] }, IndexDef { columns: &["email"] }],
+        uniques: &[
+            IndexDef { columns: &["name"] },
+            IndexDef {
+                columns: &["email"],
+            },
+        ],
         indexes: &[IndexDef {
             columns: &["name", "email"],
         }],
@@ -372,7 +377,10 @@ pub struct DocumentVersion {
 #[test]
 fn composite_keys_and_defaults() {
     let def = <DocumentVersion as Table>::DEF;
-    assert_eq!(<DocumentVersion as Table>::PRIMARY_KEY, ["document_id", "version"]);
+    assert_eq!(
+        <DocumentVersion as Table>::PRIMARY_KEY,
+        ["document_id", "version"]
+    );
     assert_eq!(def.primary_key, ["document_id", "version"]);
     assert_eq!(
         def.indexes,

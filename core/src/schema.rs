@@ -102,7 +102,9 @@ impl Literal {
         match self {
             Literal::Bool(_) => matches!(sql_type, SqlType::Bool),
             Literal::Int(_) => numeric,
-            Literal::Float(_) => matches!(sql_type, SqlType::Real | SqlType::Double | SqlType::Decimal),
+            Literal::Float(_) => {
+                matches!(sql_type, SqlType::Real | SqlType::Double | SqlType::Decimal)
+            }
             Literal::Str(_) => !numeric && !matches!(sql_type, SqlType::Bool),
         }
     }

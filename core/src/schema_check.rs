@@ -225,7 +225,12 @@ const fn check_table(table: &TableDef, message: &mut Message<'_>) -> bool {
     }
     let mut i = 0;
     while i < table.uniques.len() {
-        if !check_columns_exist(table, table.uniques[i].columns, "a unique constraint", message) {
+        if !check_columns_exist(
+            table,
+            table.uniques[i].columns,
+            "a unique constraint",
+            message,
+        ) {
             return false;
         }
         i += 1;
@@ -239,7 +244,12 @@ const fn check_table(table: &TableDef, message: &mut Message<'_>) -> bool {
     }
     let mut i = 0;
     while i < table.foreign_keys.len() {
-        if !check_columns_exist(table, table.foreign_keys[i].columns, "a foreign key", message) {
+        if !check_columns_exist(
+            table,
+            table.foreign_keys[i].columns,
+            "a foreign key",
+            message,
+        ) {
             return false;
         }
         i += 1;
@@ -267,10 +277,18 @@ const fn check_references(tables: &[&TableDef], index: usize, message: &mut Mess
             message.push_quoted(table.name);
             message.push(" has a foreign key of ");
             message.push_number(fk.columns.len());
-            message.push(if fk.columns.len() == 1 { " column" } else { " columns" });
+            message.push(if fk.columns.len() == 1 {
+                " column"
+            } else {
+                " columns"
+            });
             message.push(" that references ");
             message.push_number(fk.ref_columns.len());
-            message.push(if fk.ref_columns.len() == 1 { " column" } else { " columns" });
+            message.push(if fk.ref_columns.len() == 1 {
+                " column"
+            } else {
+                " columns"
+            });
             message.push(" of table ");
             message.push_quoted(fk.ref_table);
             return false;
@@ -442,6 +460,8 @@ mod tests {
         }
     }
 
+    const COLUMNS: &[ColumnDef] = &[column("id"), column("ref_id")];
+
     const fn table(
         name: &'static str,
         rust_name: &'static str,
@@ -450,7 +470,7 @@ mod tests {
         TableDef {
             name,
             rust_name,
-            columns: &[column("id"), column("ref_id")],
+            columns: COLUMNS,
             primary_key: &["id"],
             uniques: &[],
             indexes: &[],
@@ -472,12 +492,12 @@ mod tests {
         Schema { tables }.validate()
     }
 
-    static A_TO_B: TableDef = table("a", "A", &[fk("b")]);
-    static B_TO_C: TableDef = table("b", "B", &[fk("c")]);
-    static C_TO_A: TableDef = table("c", "C", &[fk("a")]);
-    static C_ALONE: TableDef = table("c", "C", &[]);
-    static SELF_REF: TableDef = table("tree", "Tree", &[fk("tree")]);
-    static B_TO_A: TableDef = table("b", "B", &[fk("a"), fk("b")]);
+    const A_TO_B: TableDef = table("a", "A", &[fk("b")]);
+    const B_TO_C: TableDef = table("b", "B", &[fk("c")]);
+    const C_TO_A: TableDef = table("c", "C", &[fk("a")]);
+    const C_ALONE: TableDef = table("c", "C", &[]);
+    const SELF_REF: TableDef = table("tree", "Tree", &[fk("tree")]);
+    const B_TO_A: TableDef = table("b", "B", &[fk("a"), fk("b")]);
 
     #[test]
     fn valid_schemas() {
@@ -502,23 +522,27 @@ mod tests {
     fn cycles_between_distinct_tables() {
         assert_eq!(
             validate(&[&A_TO_B, &B_TO_C, &C_TO_A]),
-            Err("foreign keys form a cycle: table `a` references table `b`, table `b` references \
+            Err(
+                "foreign keys form a cycle: table `a` references table `b`, table `b` references \
                  table `c`, table `c` references table `a`; create_all could not order them \
                  (a table may reference itself, but not through other tables)"
-                .to_owned())
+                    .to_owned()
+            )
         );
         assert_eq!(
             validate(&[&B_TO_A, &A_TO_B]),
-            Err("foreign keys form a cycle: table `b` references table `a`, table `a` references \
+            Err(
+                "foreign keys form a cycle: table `b` references table `a`, table `a` references \
                  table `b`; create_all could not order them (a table may reference itself, but \
                  not through other tables)"
-                .to_owned())
+                    .to_owned()
+            )
         );
     }
 
     #[test]
     fn duplicate_names() {
-        static OTHER_A: TableDef = table("a", "OtherA", &[]);
+        const OTHER_A: TableDef = table("a", "OtherA", &[]);
         assert_eq!(
             validate(&[&C_ALONE, &C_ALONE]),
             Err("table `c` (`C`) is listed twice".to_owned())
@@ -527,7 +551,7 @@ mod tests {
             validate(&[&A_TO_B, &B_TO_C, &C_ALONE, &OTHER_A]),
             Err("`A` and `OtherA` both have the table name `a`".to_owned())
         );
-        static TWO_IDS: TableDef = TableDef {
+        const TWO_IDS: TableDef = TableDef {
             columns: &[column("id"), column("id")],
             ..table("t", "T", &[])
         };
@@ -539,15 +563,18 @@ mod tests {
 
     #[test]
     fn unknown_columns() {
-        static BAD_KEY: TableDef = TableDef {
+        const BAD_KEY: TableDef = TableDef {
             primary_key: &["uid"],
             ..table("t", "T", &[])
         };
         assert_eq!(
             validate(&[&BAD_KEY]),
-            Err("table `t` names column `uid` in its primary key, but has no such column".to_owned())
+            Err(
+                "table `t` names column `uid` in its primary key, but has no such column"
+                    .to_owned()
+            )
         );
-        static BAD_REF_COLUMN: TableDef = table(
+        const BAD_REF_COLUMN: TableDef = table(
             "t",
             "T",
             &[ForeignKeyDef {
@@ -557,9 +584,12 @@ mod tests {
         );
         assert_eq!(
             validate(&[&BAD_REF_COLUMN, &C_ALONE]),
-            Err("table `t` references column `uid` of table `c`, which has no such column".to_owned())
+            Err(
+                "table `t` references column `uid` of table `c`, which has no such column"
+                    .to_owned()
+            )
         );
-        static BAD_ARITY: TableDef = table(
+        const BAD_ARITY: TableDef = table(
             "t",
             "T",
             &[ForeignKeyDef {
@@ -569,7 +599,10 @@ mod tests {
         );
         assert_eq!(
             validate(&[&BAD_ARITY, &C_ALONE]),
-            Err("table `t` has a foreign key of 1 column that references 0 columns of table `c`".to_owned())
+            Err(
+                "table `t` has a foreign key of 1 column that references 0 columns of table `c`"
+                    .to_owned()
+            )
         );
     }
 

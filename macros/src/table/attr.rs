@@ -155,7 +155,10 @@ impl TableAttrs {
                         }
                     }
                 } else if key == INDEX || key == UNIQUE || key == PRIMARY_KEY {
-                    let ident = key.get_ident().cloned().unwrap_or_else(|| Ident::new("index", key.span()));
+                    let ident = key
+                        .get_ident()
+                        .cloned()
+                        .unwrap_or_else(|| Ident::new("index", key.span()));
                     if let Some(list) = column_list(cx, &meta, &ident)? {
                         if key == INDEX {
                             out.indexes.push(list);
@@ -368,7 +371,11 @@ fn no_value(cx: &Ctxt, meta: &ParseNestedMeta, name: Symbol) -> syn::Result<bool
         syn::parenthesized!(content in meta.input);
         let rest: TokenStream = content.parse()?;
         cx.error_spanned_by(
-            if rest.is_empty() { meta.path.to_token_stream() } else { rest },
+            if rest.is_empty() {
+                meta.path.to_token_stream()
+            } else {
+                rest
+            },
             format_args!("`{name}` takes no arguments: write `#[column({name})]`"),
         );
         return Ok(false);
@@ -402,14 +409,20 @@ fn non_empty_string(cx: &Ctxt, expr: &Expr, example: &str) -> Option<LitStr> {
             lit: Lit::Str(lit), ..
         }) => {
             if lit.value().trim().is_empty() {
-                cx.error_spanned_by(lit, format_args!("expected a non-empty string, as in `{example}`"));
+                cx.error_spanned_by(
+                    lit,
+                    format_args!("expected a non-empty string, as in `{example}`"),
+                );
                 None
             } else {
                 Some(lit.clone())
             }
         }
         _ => {
-            cx.error_spanned_by(expr, format_args!("expected a string literal, as in `{example}`"));
+            cx.error_spanned_by(
+                expr,
+                format_args!("expected a string literal, as in `{example}`"),
+            );
             None
         }
     }
@@ -420,14 +433,17 @@ fn column_list(cx: &Ctxt, meta: &ParseNestedMeta, key: &Ident) -> syn::Result<Op
     if !meta.input.peek(syn::token::Paren) {
         cx.error_spanned_by(
             &meta.path,
-            format_args!("`{key}` on the struct takes a list of fields, as in `{key}(name, email)`"),
+            format_args!(
+                "`{key}` on the struct takes a list of fields, as in `{key}(name, email)`"
+            ),
         );
         skip_value(meta)?;
         return Ok(None);
     }
     let content;
     syn::parenthesized!(content in meta.input);
-    let columns = Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
+    let columns =
+        Punctuated::<Ident, Token![,]>::parse_terminated_with(&content, Ident::parse_any)?;
     if columns.is_empty() {
         cx.error_spanned_by(
             &meta.path,
@@ -557,7 +573,9 @@ pub fn parse_table_column(text: &str) -> Option<(String, String)> {
     let column = rest.strip_suffix(')')?;
     let (table, column) = (table.trim(), column.trim());
     let valid = |name: &str| {
-        !name.is_empty() && !name.contains(['(', ')', ',']) && !name.chars().any(char::is_whitespace)
+        !name.is_empty()
+            && !name.contains(['(', ')', ','])
+            && !name.chars().any(char::is_whitespace)
     };
     (valid(table) && valid(column)).then(|| (table.to_owned(), column.to_owned()))
 }
@@ -611,7 +629,10 @@ mod tests {
         assert!(attrs.primary_key.is_set() && attrs.auto_increment.is_set());
         assert!(attrs.unique.is_set() && attrs.index.is_set() && !attrs.skip.is_set());
         assert_eq!(attrs.length.get(), Some(&64));
-        assert_eq!(attrs.default.get().map(|d| d.value.clone()), Some(DefaultLit::Int(-5)));
+        assert_eq!(
+            attrs.default.get().map(|d| d.value.clone()),
+            Some(DefaultLit::Int(-5))
+        );
         assert!(matches!(
             attrs.references.get(),
             Some(Reference::Named { table, column }) if table == "users" && column == "id"
@@ -626,15 +647,30 @@ mod tests {
     #[test]
     fn parses_default_literals() {
         let cases: [(syn::Attribute, DefaultLit); 6] = [
-            (syn::parse_quote!(#[column(default = true)]), DefaultLit::Bool(true)),
-            (syn::parse_quote!(#[column(default = 7)]), DefaultLit::Int(7)),
+            (
+                syn::parse_quote!(#[column(default = true)]),
+                DefaultLit::Bool(true),
+            ),
+            (
+                syn::parse_quote!(#[column(default = 7)]),
+                DefaultLit::Int(7),
+            ),
             (
                 syn::parse_quote!(#[column(default = -9223372036854775808)]),
                 DefaultLit::Int(i64::MIN),
             ),
-            (syn::parse_quote!(#[column(default = 1.5)]), DefaultLit::Float(1.5)),
-            (syn::parse_quote!(#[column(default = -0.25)]), DefaultLit::Float(-0.25)),
-            (syn::parse_quote!(#[column(default = "it's")]), DefaultLit::Str("it's".into())),
+            (
+                syn::parse_quote!(#[column(default = 1.5)]),
+                DefaultLit::Float(1.5),
+            ),
+            (
+                syn::parse_quote!(#[column(default = -0.25)]),
+                DefaultLit::Float(-0.25),
+            ),
+            (
+                syn::parse_quote!(#[column(default = "it's")]),
+                DefaultLit::Str("it's".into()),
+            ),
         ];
         for (attr, expected) in cases {
             let (attrs, errors) = column_errors(attr);
@@ -665,7 +701,10 @@ mod tests {
 
     #[test]
     fn table_column_strings() {
-        assert_eq!(parse_table_column(" users( id ) "), Some(("users".into(), "id".into())));
+        assert_eq!(
+            parse_table_column(" users( id ) "),
+            Some(("users".into(), "id".into()))
+        );
         assert_eq!(parse_table_column("users"), None);
         assert_eq!(parse_table_column("users()"), None);
         assert_eq!(parse_table_column("(id)"), None);

@@ -50,7 +50,10 @@ fn check_field(cx: &Ctxt, field: &Field) {
                  `#[column(primary_key, auto_increment)]`",
             );
         }
-        for other in [attrs.default.span(), attrs.default_sql.span()].into_iter().flatten() {
+        for other in [attrs.default.span(), attrs.default_sql.span()]
+            .into_iter()
+            .flatten()
+        {
             cx.error_at(
                 other,
                 "`auto_increment` cannot be combined with a default: the database numbers the rows",
@@ -100,7 +103,11 @@ fn check_column_names(cx: &Ctxt, container: &Container) {
     for field in container.columns() {
         match seen.get(field.column_name.as_str()) {
             Some(first) => {
-                let span = field.attrs.rename.span().unwrap_or_else(|| field.ident.span());
+                let span = field
+                    .attrs
+                    .rename
+                    .span()
+                    .unwrap_or_else(|| field.ident.span());
                 cx.error_at(
                     span,
                     format_args!(
@@ -212,7 +219,9 @@ fn check_list(cx: &Ctxt, container: &Container, list: &ColumnList) {
             ),
             Some(field) if !field.is_column() => cx.error_spanned_by(
                 column,
-                format_args!("field `{name}` is skipped (`#[column(skip)]`), so it is not a column"),
+                format_args!(
+                    "field `{name}` is skipped (`#[column(skip)]`), so it is not a column"
+                ),
             ),
             Some(_) if seen.contains(&name) => cx.error_spanned_by(
                 column,

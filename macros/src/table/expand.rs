@@ -199,7 +199,10 @@ fn index_defs(container: &Container, unique: bool) -> Vec<TokenStream> {
         &container.attrs.indexes
     };
     for list in lists {
-        let names = list.columns.iter().map(|ident| column_name_of(container, ident));
+        let names = list
+            .columns
+            .iter()
+            .map(|ident| column_name_of(container, ident));
         out.push(quote!(#core::IndexDef { columns: &[#(#names),*] }));
     }
     out
@@ -279,7 +282,12 @@ fn type_assertions(container: &Container, field: &Field) -> Vec<TokenStream> {
     }
     if let Some(default) = attrs.default.get() {
         let literal = literal_tokens(&default.value);
-        let span = default.tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span());
+        let span = default
+            .tokens
+            .clone()
+            .into_iter()
+            .next()
+            .map_or_else(Span::call_site, |t| t.span());
         let message = "this `default` does not suit the field's type: use `true`/`false` for bool, \
                        a number for numeric types, a string for text, date, time, UUID and JSON";
         out.push(quote_spanned! {span=>
