@@ -104,6 +104,19 @@ macro_rules! column_types {
     };
 }
 
+/// The impls behind cargo features are left out of "the following other types implement
+/// trait" lists, so a missing impl reads the same whatever features are on.
+macro_rules! feature_column_types {
+    ($($ty:ty => $sql:expr),* $(,)?) => {
+        $(
+            #[diagnostic::do_not_recommend]
+            impl ColumnType for $ty {
+                const SQL: SqlType = $sql;
+            }
+        )*
+    };
+}
+
 column_types! {
     bool => SqlType::Bool,
     i8 => SqlType::TinyInt,
@@ -126,7 +139,7 @@ impl<T: ColumnType> ColumnType for Option<T> {
 }
 
 #[cfg(feature = "chrono")]
-column_types! {
+feature_column_types! {
     chrono::NaiveDate => SqlType::Date,
     chrono::NaiveTime => SqlType::Time,
     chrono::NaiveDateTime => SqlType::Timestamp,
@@ -134,7 +147,7 @@ column_types! {
 }
 
 #[cfg(feature = "time")]
-column_types! {
+feature_column_types! {
     time::Date => SqlType::Date,
     time::Time => SqlType::Time,
     time::PrimitiveDateTime => SqlType::Timestamp,
@@ -142,22 +155,23 @@ column_types! {
 }
 
 #[cfg(feature = "uuid")]
-column_types! {
+feature_column_types! {
     uuid::Uuid => SqlType::Uuid,
 }
 
 #[cfg(feature = "serde_json")]
-column_types! {
+feature_column_types! {
     serde_json::Value => SqlType::Json,
 }
 
 /// sqlx's JSON wrapper: any `T` it can (de)serialize, stored as JSON.
 #[cfg(feature = "serde_json")]
+#[diagnostic::do_not_recommend]
 impl<T> ColumnType for sqlx::types::Json<T> {
     const SQL: SqlType = SqlType::Json;
 }
 
 #[cfg(feature = "rust_decimal")]
-column_types! {
+feature_column_types! {
     rust_decimal::Decimal => SqlType::Decimal,
 }

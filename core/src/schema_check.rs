@@ -121,7 +121,7 @@ impl<'a> Message<'a> {
         let mut end = self.len;
         if self.wanted > self.len {
             // Make room for the marker, then back off to a character boundary.
-            end = if end >= 3 { end - 3 } else { 0 };
+            end = end.saturating_sub(3);
             while end > 0 && (self.buf[end] & 0b1100_0000) == 0b1000_0000 {
                 end -= 1;
             }
@@ -432,11 +432,11 @@ const fn check(tables: &[&TableDef], state: &mut [VisitState], message: &mut Mes
     }
     let mut i = 0;
     while i < tables.len() {
-        if state[i].color == 0 {
-            if let Some((from, to)) = find_cycle(tables, state, i) {
-                push_cycle(tables, state, from, to, message);
-                return false;
-            }
+        if state[i].color == 0
+            && let Some((from, to)) = find_cycle(tables, state, i)
+        {
+            push_cycle(tables, state, from, to, message);
+            return false;
         }
         i += 1;
     }

@@ -5,7 +5,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::ast::{Container, Field};
-use super::attr::{Action, DefaultLit, Reference};
+use super::attr::{DefaultLit, Reference, ReferentialAction};
 
 /// The full expansion of a valid struct.
 pub fn expand(container: &Container) -> TokenStream {
@@ -208,13 +208,13 @@ fn index_defs(container: &Container, unique: bool) -> Vec<TokenStream> {
     out
 }
 
-fn action_tokens(action: Option<&Action>) -> TokenStream {
+fn action_tokens(action: Option<&ReferentialAction>) -> TokenStream {
     let core = quote!(::strata::__private::core);
     option(action.map(|action| match action {
-        Action::Cascade => quote!(#core::FkAction::Cascade),
-        Action::Restrict => quote!(#core::FkAction::Restrict),
-        Action::SetNull => quote!(#core::FkAction::SetNull),
-        Action::NoAction => quote!(#core::FkAction::NoAction),
+        ReferentialAction::Cascade => quote!(#core::FkAction::Cascade),
+        ReferentialAction::Restrict => quote!(#core::FkAction::Restrict),
+        ReferentialAction::SetNull => quote!(#core::FkAction::SetNull),
+        ReferentialAction::NoAction => quote!(#core::FkAction::NoAction),
     }))
 }
 
