@@ -9,13 +9,16 @@ pub mod dialect;
 pub mod migration;
 pub mod schema;
 mod schema_check;
+pub mod sql_split;
 pub mod table;
 
 pub use dialect::Dialect;
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };
+pub use migration::{RepositoryError, VersionScheme};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
+pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;

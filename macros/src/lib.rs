@@ -4,6 +4,7 @@
 
 use proc_macro::TokenStream;
 
+mod embed;
 mod table;
 
 /// `#[derive(Table)]`: documented on `strata::Table`.
@@ -11,4 +12,16 @@ mod table;
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     table::expand_derive_table(&input).into()
+}
+
+/// `embed_migrations!("migrations")`: documented on `strata::embed_migrations`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    embed::expand_embed_migrations(input.into())
+        .unwrap_or_else(|error| {
+            // In a block, so several errors are still one expression.
+            let errors = error.into_compile_error();
+            quote::quote!({ #errors })
+        })
+        .into()
 }

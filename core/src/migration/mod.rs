@@ -6,6 +6,17 @@ use std::borrow::Cow;
 
 use crate::Dialect;
 
+pub mod config;
+pub mod naming;
+pub mod repository;
+
+pub use config::{CONFIG_KEYS, parse_config};
+pub use naming::{FILE_NAME_PATTERN, FileName, NameError, parse_file_name};
+pub use repository::{
+    CONFIG_FILE, FOREIGN_KEYS_OFF, NO_TRANSACTION, Problem, Repository, RepositoryError,
+    SourceFile, check_repository, read_repository,
+};
+
 /// One script file of a migration, chosen for one dialect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {

@@ -1,0 +1,199 @@
+//! `strata.toml`: the repository's configuration.
+
+use std::borrow::Cow;
+
+use super::{MigrationsConfig, TransactionMode, VersionScheme};
+
+/// The keys `strata.toml` may have.
+pub const CONFIG_KEYS: [&str; 6] = [
+    "table",
+    "lock_timeout_secs",
+    "transaction",
+    "out_of_order",
+    "versions",
+    "database_url_env",
+];
+
+/// Parses the text of `strata.toml`. Every key is optional; an unknown key, a value of the
+/// wrong type or an unknown choice is an error naming the key. All such errors are returned.
+pub fn parse_config(text: &str) -> Result<MigrationsConfig, Vec<String>> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| vec![e.to_string().trim_end().to_owned()])?;
+    let mut config = MigrationsConfig::DEFAULT;
+    let mut errors = Vec::new();
+    // Sorted, so messages come in the same order whatever map the toml crate is built with.
+    let mut entries: Vec<(&String, &toml::Value)> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.as_str());
+    for (key, value) in entries {
+        let result = match key.as_str() {
+            "table" => non_empty_string(key, value).map(|s| config.table = Cow::Owned(s)),
+            "database_url_env" => {
+                non_empty_string(key, value).map(|s| config.database_url_env = Cow::Owned(s))
+            }
+            "lock_timeout_secs" => match value.as_integer() {
+                Some(secs) if secs >= 0 => {
+                    config.lock_timeout_secs = secs.unsigned_abs();
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "`{key}` must be a non-negative integer (seconds), found {}",
+                    describe(value)
+                )),
+            },
+            "out_of_order" => match value.as_bool() {
+                Some(b) => {
+                    config.out_of_order = b;
+                    Ok(())
+                }
+                None => Err(format!(
+                    "`{key}` must be true or false, found {}",
+                    describe(value)
+                )),
+            },
+            "transaction" => match value.as_str() {
+                Some("per-migration") => {
+                    config.transaction = TransactionMode::PerMigration;
+                    Ok(())
+                }
+                Some("all") => {
+                    config.transaction = TransactionMode::All;
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "`{key}` must be \"per-migration\" or \"all\", found {}",
+                    describe(value)
+                )),
+            },
+            "versions" => match value.as_str() {
+                Some("sequential") => {
+                    config.versions = VersionScheme::Sequential;
+                    Ok(())
+                }
+                Some("timestamp") => {
+                    config.versions = VersionScheme::Timestamp;
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "`{key}` must be \"sequential\" or \"timestamp\", found {}",
+                    describe(value)
+                )),
+            },
+            _ => Err(format!(
+                "unknown key `{key}`; the keys are {}",
+                CONFIG_KEYS.map(|k| format!("`{k}`")).join(", ")
+            )),
+        };
+        if let Err(message) = result {
+            errors.push(message);
+        }
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+fn non_empty_string(key: &str, value: &toml::Value) -> Result<String, String> {
+    match value.as_str() {
+        Some(s) if !s.trim().is_empty() => Ok(s.to_owned()),
+        Some(_) => Err(format!("`{key}` must not be empty")),
+        None => Err(format!(
+            "`{key}` must be a string, found {}",
+            describe(value)
+        )),
+    }
+}
+
+/// How a wrong value is named in a message: its TOML text for scalars, its kind otherwise.
+fn describe(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(_)
+        | toml::Value::Integer(_)
+        | toml::Value::Float(_)
+        | toml::Value::Boolean(_) => value.to_string(),
+        toml::Value::Datetime(_) => "a date-time".to_owned(),
+        toml::Value::Array(_) => "an array".to_owned(),
+        toml::Value::Table(_) => "a table".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_default() {
+        assert_eq!(parse_config(""), Ok(MigrationsConfig::DEFAULT));
+        assert_eq!(parse_config("# nothing\n"), Ok(MigrationsConfig::DEFAULT));
+    }
+
+    #[test]
+    fn every_key() {
+        let config = parse_config(
+            r#"
+            table = "schema_history"
+            lock_timeout_secs = 30
+            transaction = "all"
+            out_of_order = true
+            versions = "timestamp"
+            database_url_env = "APP_DATABASE_URL"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            config,
+            MigrationsConfig {
+                table: "schema_history".into(),
+                lock_timeout_secs: 30,
+                transaction: TransactionMode::All,
+                out_of_order: true,
+                versions: VersionScheme::Timestamp,
+                database_url_env: "APP_DATABASE_URL".into(),
+            }
+        );
+        let config = parse_config("transaction = \"per-migration\"\nversions = \"sequential\"");
+        assert_eq!(config, Ok(MigrationsConfig::DEFAULT));
+    }
+
+    #[test]
+    fn errors_name_the_key_and_all_are_reported() {
+        let errors = parse_config(
+            r#"
+            tabel = "x"
+            lock_timeout_secs = -1
+            transaction = "each"
+            out_of_order = "yes"
+            versions = 1
+            table = ""
+            database_url_env = []
+            "#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "`database_url_env` must be a string, found an array",
+                "`lock_timeout_secs` must be a non-negative integer (seconds), found -1",
+                "`out_of_order` must be true or false, found \"yes\"",
+                "unknown key `tabel`; the keys are `table`, `lock_timeout_secs`, `transaction`, \
+                 `out_of_order`, `versions`, `database_url_env`",
+                "`table` must not be empty",
+                "`transaction` must be \"per-migration\" or \"all\", found \"each\"",
+                "`versions` must be \"sequential\" or \"timestamp\", found 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_the_position() {
+        let errors = parse_config("table = \n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].starts_with("TOML parse error at line 1, column 9"),
+            "{}",
+            errors[0]
+        );
+    }
+}

@@ -1,0 +1,5 @@
+-- Users and their names.
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(64) NOT NULL
+);

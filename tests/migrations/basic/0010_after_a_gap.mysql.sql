@@ -1,0 +1,2 @@
+-- strata:foreign-keys-off
+ALTER TABLE posts ADD COLUMN title VARCHAR(200) NOT NULL DEFAULT '';

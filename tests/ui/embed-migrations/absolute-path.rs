@@ -1,0 +1,3 @@
+pub static MIGRATIONS: strata::Migrations = strata::embed_migrations!("/srv/app/migrations");
+
+fn main() {}

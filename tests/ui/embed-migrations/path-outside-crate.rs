@@ -1,0 +1,3 @@
+pub static MIGRATIONS: strata::Migrations = strata::embed_migrations!("tests/../../migrations");
+
+fn main() {}
