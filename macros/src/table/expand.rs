@@ -2,6 +2,7 @@
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::ast::{Container, Field};
@@ -12,7 +13,7 @@ pub fn expand(container: &Container) -> TokenStream {
     let ident = container.ident;
     let core = quote!(::strata::__private::core);
     let table_name = &container.table_name;
-    let rust_name = ident.to_string();
+    let rust_name = ident.unraw().to_string();
     let primary_key = primary_key_columns(container);
 
     let columns = container.columns().map(|field| column_def(field));
@@ -57,7 +58,7 @@ pub fn fallback(container: &Container) -> TokenStream {
     let ident = container.ident;
     let core = quote!(::strata::__private::core);
     let table_name = &container.table_name;
-    let rust_name = ident.to_string();
+    let rust_name = ident.unraw().to_string();
     let (impl_generics, ty_generics, where_clause) = container.original.generics.split_for_impl();
     let constants = if container.supported_shape {
         column_constants(container)
@@ -105,7 +106,6 @@ fn primary_key_columns(container: &Container) -> Vec<String> {
 
 /// The column name of the field a table-level list names (checked to exist beforehand).
 fn column_name_of(container: &Container, ident: &syn::Ident) -> String {
-    use syn::ext::IdentExt;
     let name = ident.unraw().to_string();
     container
         .fields
