@@ -14,7 +14,10 @@ pub use strata_core::{
 };
 #[doc = include_str!("docs/derive_table.md")]
 pub use strata_macros::Table;
+#[doc = include_str!("test_attr.md")]
+pub use strata_macros::test;
 pub use strata_runtime::{Backend, Error};
+pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionStatus};
 
 /// Embeds a migration repository in the binary, checked at compile time.
 ///
@@ -25,7 +28,9 @@ pub use strata_runtime::{Backend, Error};
 /// assert_eq!(first.name, "create_users");
 /// let up = first.up(strata::Dialect::Sqlite).unwrap();
 /// assert_eq!(up.file, "0001_create_users.sql");
-/// assert_eq!(up.checksum, strata::__private::core::checksum(&up.sql));
+/// assert!(up.sql.starts_with("-- Users and their names."));
+/// assert_eq!(up.checksum.len(), 64); // SHA-256, lowercase hex
+/// assert_eq!(MIGRATIONS.config.table, "schema_history"); // from strata.toml
 /// ```
 ///
 /// The argument is the repository's directory relative to the crate root (the directory of
@@ -66,7 +71,8 @@ pub use strata_runtime::{Backend, Error};
 /// Every file is included with `include_str!`, so editing a script rebuilds the crate. For a
 /// *new* file to rebuild it too, add a build script (`build.rs` beside `Cargo.toml`):
 ///
-/// ```no_run
+/// ```rust,ignore
+/// // build.rs
 /// fn main() {
 ///     println!("cargo:rerun-if-changed=migrations");
 /// }
@@ -77,12 +83,177 @@ pub use strata_runtime::{Backend, Error};
 /// `DELIMITER` lines. On MySQL, sqlx sets `PIPES_AS_CONCAT`, so `||` concatenates strings there.
 pub use strata_macros::embed_migrations;
 
+/// sqlx 0.9, re-exported so `strata::sqlx::SqlitePool` works without a direct dependency (a
+/// direct `sqlx` dependency of your own must be the same 0.9 line).
+pub use sqlx;
+
+pub use strata_core::{
+    ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
+    TableSnapshot,
+};
+
 /// The runtime: create tables, apply migrations, read a database's version.
-pub mod runtime {}
+///
+/// Every function takes your own `sqlx::Pool` (`&SqlitePool`, `&PgPool`, `&MySqlPool`) and
+/// works on one connection of it.
+///
+/// # Upgrading at startup
+///
+/// ```
+/// pub static MIGRATIONS: strata::Migrations = strata::embed_migrations!("examples/service/migrations");
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), strata::Error> {
+/// # let dir = std::env::temp_dir().join(format!("strata-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let url = format!("sqlite://{}/app.db", dir.display());
+/// // Creates a missing SQLite file, connects, applies what is pending, returns the pool.
+/// let pool = strata::runtime::connect::<strata::sqlx::Sqlite>(&url, &MIGRATIONS).await?;
+/// assert_eq!(strata::runtime::db_version(&pool, &MIGRATIONS).await?, Some(2));
+///
+/// // Or with a pool you made: nothing pending here, so this is one statement.
+/// let report = strata::runtime::upgrade(&pool, &MIGRATIONS).await?;
+/// assert!(report.is_empty());
+/// println!("{report}"); // "up to date (0.1 ms)"
+///
+/// // Back to version 1 with the down scripts, then forward again, step by step.
+/// strata::runtime::downgrade(&pool, &MIGRATIONS, 1).await?;
+/// let report = strata::runtime::upgrade_to(&pool, &MIGRATIONS, 2).await?;
+/// assert_eq!(report.versions(), vec![2]);
+///
+/// for line in strata::runtime::status(&pool, &MIGRATIONS).await? {
+///     assert_eq!(line.state, strata::VersionState::Applied);
+/// }
+/// # pool.close().await;
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Options go through [`Migrator`], which has the same operations as methods:
+///
+/// ```no_run
+/// # pub static MIGRATIONS: strata::Migrations = strata::embed_migrations!("examples/service/migrations");
+/// # async fn run(pool: strata::sqlx::SqlitePool) -> Result<(), strata::Error> {
+/// use std::time::Duration;
+///
+/// strata::Migrator::new(&MIGRATIONS)
+///     .table("schema_history")                      // default: strata_migrations
+///     .lock_timeout(Duration::from_secs(60))        // default: 10 minutes
+///     .transaction(strata::TransactionMode::All)    // SQLite and PostgreSQL
+///     .upgrade(&pool)
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// When nothing is pending, `upgrade` costs one statement and one round trip: it reads the
+/// newest bookkeeping row, which carries a digest of every applied (version, checksum), and
+/// compares it with the digest `embed_migrations!` computed at compile time. Only when they
+/// differ does it take the migration lock (waiting at most [`Migrator::lock_timeout`]), verify
+/// every applied checksum, and apply each pending migration with its bookkeeping row in one
+/// transaction that first reads the table again. Any number of instances may start at once:
+/// each migration runs exactly once, and the others find it applied and return `Ok`.
+///
+/// The lock is PostgreSQL's transaction-level advisory lock (it cannot leak, and works behind
+/// PgBouncer's transaction pooling), MySQL's `GET_LOCK`, SQLite's `BEGIN IMMEDIATE`. A future
+/// dropped mid-upgrade closes its connection rather than return it to the pool holding a lock
+/// or an open transaction.
+///
+/// # Versions
+///
+/// [`db_version`](runtime::db_version) is `None` when the database is not under version
+/// control, `Some(0)` when nothing is applied, else the highest applied version.
+/// [`version_control`](runtime::version_control) adopts an existing database: it records a
+/// version and every one below it as applied without running them (`None`: the empty
+/// table). [`upgrade_to`](runtime::upgrade_to) stops at a version;
+/// [`downgrade`](runtime::downgrade) runs down scripts back to a version (0: everything), and
+/// checks that every one it needs exists before running any.
+///
+/// # What fails, and how
+///
+/// Every [`Error`] names the version, the file, the failing statement and the database's
+/// message, and says what to do. A changed script of an applied migration, a database ahead of
+/// the binary, a pending version below an applied one (unless [`Migrator::out_of_order`]) stop
+/// `upgrade` before anything runs. On SQLite and PostgreSQL a failing migration is rolled back.
+/// MySQL cannot roll back DDL, so each of its migrations (and every `-- strata:no-transaction`
+/// one) is recorded as started first: a failure leaves it *incomplete*, the error says how many
+/// statements took effect, and the next `upgrade` stops on it until repaired with `strata
+/// version-control --force` ([`version_control`](runtime::version_control) with
+/// [`Migrator::force`]).
+///
+/// # Creating and reflecting a schema
+///
+/// [`create_all`](runtime::create_all) creates the tables of a [`Schema`] that do not exist yet
+/// (`CREATE TABLE IF NOT EXISTS`, with primary keys, unique constraints, foreign keys and
+/// indexes; a second call changes nothing), ordered so that foreign keys point at tables created
+/// before, whatever order `schema!` lists them in. [`drop_all`](runtime::drop_all) drops them in
+/// the reverse order. On SQLite and PostgreSQL each runs in one transaction; MySQL commits DDL
+/// statement by statement. [`reflect`](runtime::reflect) reads a live schema back as a
+/// [`Snapshot`], which [`Snapshot::matches`] compares with the model's
+/// [`Schema::snapshot`]:
+///
+/// ```
+/// use strata::Table;
+///
+/// #[derive(Table)]
+/// #[table(name = "user")] // a keyword: every identifier is quoted
+/// pub struct User {
+///     #[column(primary_key, auto_increment)]
+///     pub id: i64,
+///     #[column(length = 64, unique)]
+///     pub name: String,
+///     #[column(default = "it's")]
+///     pub motto: String,
+/// }
+///
+/// #[derive(Table)]
+/// pub struct Post {
+///     #[column(primary_key, auto_increment)]
+///     pub id: i64,
+///     #[column(references = User, on_delete = "cascade", index)]
+///     pub user_id: i64,
+///     pub body: Option<String>,
+/// }
+///
+/// pub static SCHEMA: strata::Schema = strata::schema![Post, User];
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = strata::sqlx::sqlite::SqlitePoolOptions::new()
+///     .max_connections(1) // every connection to `sqlite::memory:` is a database of its own
+///     .connect("sqlite::memory:")
+///     .await?;
+/// strata::runtime::create_all(&pool, &SCHEMA).await?; // creates `user`, then `post`
+/// strata::runtime::create_all(&pool, &SCHEMA).await?; // changes nothing
+///
+/// let live = strata::runtime::reflect(&pool).await?;
+/// live.matches(&SCHEMA.snapshot())?;
+/// assert_eq!(live.table("user").unwrap().column("motto").unwrap().db_type.as_deref(), Some("TEXT"));
+///
+/// strata::runtime::drop_all(&pool, &SCHEMA).await?;   // drops `post`, then `user`
+/// assert!(strata::runtime::reflect(&pool).await?.tables.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Types are declared per dialect as [`ColumnType`] lists them. On PostgreSQL a column of `i8`,
+/// `u8`, `u16` or `u32` is refused with an [`Error::Schema`] naming the table and column, before
+/// anything is created. Constraint and index names are `<table>_pkey`, `<table>_<cols>_key`
+/// (unique), `<table>_<cols>_idx` and `<table>_<cols>_fkey`, shortened with a hash suffix past
+/// PostgreSQL's 63 bytes or MySQL's 64 characters.
+pub mod runtime {
+    pub use strata_runtime::{
+        connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,
+        version_control,
+    };
+    pub use strata_runtime::{create_all, drop_all, reflect};
+}
 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::ColumnType;
     pub use sqlx;
     pub use strata_core as core;
+    pub use strata_runtime as runtime;
+    pub use strata_runtime::testing;
 }

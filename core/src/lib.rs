@@ -5,10 +5,12 @@
 //! the schema IR, SQL type mapping, per-dialect DDL and identifier quoting, migration file
 //! naming, discovery and checksums, and the SQL script tokenizer.
 
+pub mod ddl;
 pub mod dialect;
 pub mod migration;
 pub mod schema;
 mod schema_check;
+pub mod snapshot;
 pub mod sql_split;
 pub mod table;
 
@@ -19,6 +21,10 @@ pub use migration::{
 pub use migration::{RepositoryError, VersionScheme};
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
+};
+pub use snapshot::{
+    ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
+    TableSnapshot,
 };
 pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;

@@ -67,7 +67,8 @@ pub enum SplitError {
 ///
 /// Statements end at `;` (or at the delimiter set by a mysql-client `DELIMITER` line on MySQL)
 /// outside literals, quoted identifiers, comments and compound bodies (SQLite `CREATE TRIGGER …
-/// BEGIN … END`, PostgreSQL `BEGIN ATOMIC … END`). Pieces with nothing but whitespace and comments
+/// BEGIN … END`, PostgreSQL `BEGIN ATOMIC … END` and parentheses, as in `CREATE RULE … DO
+/// ALSO (…; …)`). Pieces with nothing but whitespace and comments
 /// are not statements.
 pub fn split_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SplitError> {
     Splitter::new(sql, dialect).run()
@@ -89,6 +90,8 @@ struct Current {
     depth: usize,
     /// Line where the outermost body began.
     body_line: usize,
+    /// Open parentheses (PostgreSQL): `CREATE RULE … DO (a; b)` holds several commands.
+    parens: usize,
 }
 
 struct Splitter<'a> {
@@ -156,6 +159,7 @@ impl<'a> Splitter<'a> {
     fn run(mut self) -> Result<Vec<Statement>, SplitError> {
         while self.pos < self.bytes.len() {
             if self.current.depth == 0
+                && self.current.parens == 0
                 && self.bytes[self.pos..].starts_with(self.delimiter.as_bytes())
             {
                 self.pos += self.delimiter.len();
@@ -264,6 +268,13 @@ impl<'a> Splitter<'a> {
             _ => {
                 // Any other character, one at a time (whole UTF-8 sequences for non-ASCII
                 // are handled by `word`, which takes bytes >= 0x80).
+                if dialect == Dialect::Postgres {
+                    match b {
+                        b'(' => self.current.parens += 1,
+                        b')' => self.current.parens = self.current.parens.saturating_sub(1),
+                        _ => {}
+                    }
+                }
                 self.pos += 1;
                 self.significant(start, None);
             }

@@ -62,23 +62,37 @@ pub fn expand_embed_migrations(input: TokenStream) -> syn::Result<TokenStream> {
 /// Resolves the literal against `CARGO_MANIFEST_DIR` and makes sure it stays inside the crate,
 /// also through symbolic links. Returns the canonical directory.
 fn resolve_dir(literal: &LitStr) -> syn::Result<PathBuf> {
-    let value = literal.value();
     let error = |message: String| syn::Error::new(literal.span(), message);
+    let root = crate_root().ok_or_else(|| {
+        error(
+            "CARGO_MANIFEST_DIR is not set: `embed_migrations!` must be built by cargo".to_owned(),
+        )
+    })?;
+    resolve_in(&root, &literal.value()).map_err(error)
+}
+
+/// Resolves `value` against the crate root `root`: relative, not leaving the crate by `..` or
+/// by a symbolic link, and existing. Returns the canonical directory.
+fn resolve_in(root: &Path, value: &str) -> Result<PathBuf, String> {
     if value.is_empty() {
-        return Err(error("the migration directory is empty: give a path relative to the crate root, e.g. \"migrations\"".to_owned()));
+        return Err(
+            "the migration directory is empty: give a path relative to the crate root, \
+             e.g. \"migrations\""
+                .to_owned(),
+        );
     }
-    let relative = Path::new(&value);
+    let relative = Path::new(value);
     if relative.has_root() || relative.is_absolute() {
-        return Err(error(format!(
+        return Err(format!(
             "`{value}` is an absolute path: give the migration directory relative to the crate \
              root (the directory of Cargo.toml), e.g. \"migrations\""
-        )));
+        ));
     }
     let outside = || {
-        error(format!(
+        format!(
             "`{value}` is outside the crate: the migration directory must be inside the crate's \
              directory (where Cargo.toml is), so the crate builds from its own files"
-        ))
+        )
     };
     let mut depth = 0usize;
     for component in relative.components() {
@@ -89,25 +103,20 @@ fn resolve_dir(literal: &LitStr) -> syn::Result<PathBuf> {
         }
     }
 
-    let manifest_dir = crate_root().ok_or_else(|| {
-        error(
-            "CARGO_MANIFEST_DIR is not set: `embed_migrations!` must be built by cargo".to_owned(),
-        )
-    })?;
-    let manifest_dir = manifest_dir
+    let root = root
         .canonicalize()
-        .map_err(|e| error(format!("cannot read the crate directory: {e}")))?;
-    let dir = match manifest_dir.join(relative).canonicalize() {
+        .map_err(|e| format!("cannot read the crate directory: {e}"))?;
+    let dir = match root.join(relative).canonicalize() {
         Ok(dir) => dir,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(error(format!(
+            return Err(format!(
                 "migration directory `{value}` not found; the path is relative to the crate root \
                  (the directory of Cargo.toml)"
-            )));
+            ));
         }
-        Err(e) => return Err(error(format!("cannot read `{value}`: {e}"))),
+        Err(e) => return Err(format!("cannot read `{value}`: {e}")),
     };
-    if !dir.starts_with(&manifest_dir) {
+    if !dir.starts_with(&root) {
         return Err(outside());
     }
     Ok(dir)
@@ -283,5 +292,81 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
             versions: ::strata::__private::core::VersionScheme::#versions,
             database_url_env: #database_url_env,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crate directory with `migrations/` inside, and a directory beside the crate.
+    fn layout() -> (tempfile::TempDir, PathBuf) {
+        let base = tempfile::tempdir().unwrap();
+        let krate = base.path().join("app");
+        std::fs::create_dir_all(krate.join("migrations")).unwrap();
+        std::fs::create_dir_all(base.path().join("elsewhere")).unwrap();
+        (base, krate)
+    }
+
+    #[test]
+    fn paths_inside_the_crate_resolve() {
+        let (_base, krate) = layout();
+        let expected = krate.join("migrations").canonicalize().unwrap();
+        assert_eq!(resolve_in(&krate, "migrations"), Ok(expected.clone()));
+        assert_eq!(resolve_in(&krate, "./migrations/"), Ok(expected.clone()));
+        assert_eq!(resolve_in(&krate, "migrations/../migrations"), Ok(expected));
+    }
+
+    #[test]
+    fn paths_leaving_the_crate_are_rejected() {
+        let (_base, krate) = layout();
+        let outside = "is outside the crate: the migration directory must be inside the \
+                       crate's directory (where Cargo.toml is), so the crate builds from its own files";
+        assert_eq!(
+            resolve_in(&krate, "../elsewhere"),
+            Err(format!("`../elsewhere` {outside}"))
+        );
+        assert_eq!(
+            resolve_in(&krate, "migrations/../../elsewhere"),
+            Err(format!("`migrations/../../elsewhere` {outside}"))
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("../elsewhere", krate.join("linked")).unwrap();
+            assert_eq!(
+                resolve_in(&krate, "linked"),
+                Err(format!("`linked` {outside}"))
+            );
+        }
+    }
+
+    #[test]
+    fn absolute_empty_and_missing_paths() {
+        let (_base, krate) = layout();
+        let absolute = krate.join("migrations");
+        let absolute = absolute.to_str().unwrap();
+        assert_eq!(
+            resolve_in(&krate, absolute),
+            Err(format!(
+                "`{absolute}` is an absolute path: give the migration directory relative to the \
+                 crate root (the directory of Cargo.toml), e.g. \"migrations\""
+            ))
+        );
+        assert_eq!(
+            resolve_in(&krate, ""),
+            Err(
+                "the migration directory is empty: give a path relative to the crate root, \
+                 e.g. \"migrations\""
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            resolve_in(&krate, "nope"),
+            Err(
+                "migration directory `nope` not found; the path is relative to the crate root \
+                 (the directory of Cargo.toml)"
+                    .to_owned()
+            )
+        );
     }
 }

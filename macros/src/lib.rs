@@ -25,3 +25,16 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         })
         .into()
 }
+
+mod test_attr;
+
+/// `#[strata::test]`: documented on `strata::test`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    // Fixtures live beside the file the attribute is written in.
+    let source_file = proc_macro::Span::call_site().local_file();
+    let env = test_attr::Environment::of_this_build(source_file);
+    test_attr::expand_test(args.into(), item.into(), &env)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

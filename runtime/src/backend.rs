@@ -92,6 +92,37 @@ pub trait Backend: sqlx::Database + sealed::Sealed {
         sql: String,
         kinds: &'c [ValueKind],
     ) -> BoxFuture<'c, Result<Vec<Vec<Value>>, sqlx::Error>>;
+
+    /// Whether `error` says the table queried does not exist: PostgreSQL `42P01`, MySQL 1146
+    /// (SQLSTATE `42S02`), SQLite code 1 with a message starting `no such table`.
+    #[doc(hidden)]
+    fn is_missing_table(error: &sqlx::Error) -> bool {
+        let Some(db) = error.as_database_error() else {
+            return false;
+        };
+        let code = db.code();
+        let code = code.as_deref().unwrap_or("");
+        match Self::DIALECT {
+            Dialect::Postgres => code == "42P01",
+            Dialect::Mysql => code == "42S02",
+            Dialect::Sqlite => code == "1" && db.message().starts_with("no such table"),
+        }
+    }
+
+    /// Whether `error` is SQLite's `SQLITE_BUSY` (any extended code) or `SQLITE_LOCKED`: the
+    /// write lock is held by another connection.
+    #[doc(hidden)]
+    fn is_busy(error: &sqlx::Error) -> bool {
+        if Self::DIALECT != Dialect::Sqlite {
+            return false;
+        }
+        let Some(db) = error.as_database_error() else {
+            return false;
+        };
+        db.code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 5 || c & 0xff == 6)
+    }
 }
 
 /// Decodes column `index` of `row` as `kind`, trying the Rust types sqlx accepts for the

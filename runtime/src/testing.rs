@@ -2,19 +2,28 @@
 //! MySQL server named by `STRATA_TEST_POSTGRES_URL` / `STRATA_TEST_MYSQL_URL`, dropped again when
 //! the [`TestDatabase`] is dropped (also while a test panics).
 
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::Backend;
+use crate::{Backend, BoxFuture};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A unique database name: `strata_test_<unix_secs>_<pid>_<n>`.
-pub fn unique_database_name() -> String {
-    let secs = SystemTime::now()
+/// The current time in seconds since the Unix epoch (0 if the clock is before it).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// A unique database name: `strata_test_<unix_secs>_<pid>_<n>`.
+pub fn unique_database_name() -> String {
+    let secs = unix_now();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("strata_test_{secs}_{}_{n}", std::process::id())
 }
@@ -59,6 +68,8 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+// Server databases exist only with the `postgres` or `mysql` feature.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 enum Cleanup {
     SqliteFile(std::path::PathBuf),
     ServerDatabase { admin_url: String, name: String },
@@ -76,12 +87,27 @@ pub struct TestDatabase<DB: Backend> {
 impl<DB: Backend> TestDatabase<DB> {
     /// Closes the pool and removes the database now.
     pub async fn close(mut self) {
-        self.pool.close().await;
+        // A connection the test leaked (held by a task that never ends) must not hang the
+        // test: stop waiting after a while and drop the database anyway (PostgreSQL's
+        // `WITH (FORCE)` ends such sessions).
+        let _ = tokio::time::timeout(POOL_CLOSE_TIMEOUT, self.pool.close()).await;
         if let Some(cleanup) = self.cleanup.take() {
-            run_cleanup_blocking(cleanup);
+            run_cleanup(cleanup).await;
+        }
+    }
+
+    /// Where the database lives: the SQLite file, or the server database's name.
+    pub fn location(&self) -> Option<String> {
+        match &self.cleanup {
+            Some(Cleanup::SqliteFile(path)) => Some(path.display().to_string()),
+            Some(Cleanup::ServerDatabase { name, .. }) => Some(name.clone()),
+            None => None,
         }
     }
 }
+
+/// How long `close` waits for the test's connections to come back to the pool.
+const POOL_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl<DB: Backend> Drop for TestDatabase<DB> {
     fn drop(&mut self) {
@@ -93,15 +119,27 @@ impl<DB: Backend> Drop for TestDatabase<DB> {
     }
 }
 
+async fn run_cleanup(cleanup: Cleanup) {
+    match cleanup {
+        Cleanup::SqliteFile(path) => remove_sqlite_files(&path),
+        Cleanup::ServerDatabase { admin_url, name } => {
+            drop_server_database(&admin_url, &name).await
+        }
+    }
+}
+
+/// Removes a SQLite database file and the journal files SQLite may have left beside it.
+fn remove_sqlite_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.to_path_buf().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 fn run_cleanup_blocking(cleanup: Cleanup) {
     let handle = std::thread::spawn(move || match cleanup {
-        Cleanup::SqliteFile(path) => {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = path.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
+        Cleanup::SqliteFile(path) => remove_sqlite_files(&path),
         Cleanup::ServerDatabase { admin_url, name } => {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -145,6 +183,9 @@ async fn drop_server_database(admin_url: &str, name: &str) {
 /// A fresh SQLite database in a new temporary file.
 #[cfg(feature = "sqlite")]
 pub async fn sqlite() -> TestDatabase<sqlx::Sqlite> {
+    if !SQLITE_SWEPT.swap(true, Ordering::SeqCst) {
+        sweep_stale_sqlite_files(&std::env::temp_dir(), unix_now());
+    }
     let path = std::env::temp_dir().join(format!("{}.db", unique_database_name()));
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let pool = sqlx::SqlitePool::connect(&url)
@@ -167,6 +208,9 @@ pub async fn postgres() -> Option<TestDatabase<sqlx::Postgres>> {
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to STRATA_TEST_POSTGRES_URL: {e}"));
+    if !POSTGRES_SWEPT.swap(true, Ordering::SeqCst) {
+        sweep_stale_postgres(&mut admin, unix_now()).await;
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await
@@ -193,6 +237,9 @@ pub async fn mysql() -> Option<TestDatabase<sqlx::MySql>> {
     let mut admin = sqlx::MySqlConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to STRATA_TEST_MYSQL_URL: {e}"));
+    if !MYSQL_SWEPT.swap(true, Ordering::SeqCst) {
+        sweep_stale_mysql(&mut admin, unix_now()).await;
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE DATABASE `{name}` CHARACTER SET utf8mb4"
     )))
@@ -209,4 +256,325 @@ pub async fn mysql() -> Option<TestDatabase<sqlx::MySql>> {
         .await
         .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
     Some(TestDatabase { pool, url, cleanup })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweeping databases left by killed runs
+// ---------------------------------------------------------------------------------------------
+
+/// Test databases older than this are taken to be left over by a run that was killed before
+/// it could drop them (catalogues record no creation time, so the name carries it).
+pub const STALE_AFTER_SECS: u64 = 60 * 60;
+
+#[cfg(feature = "sqlite")]
+static SQLITE_SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+#[cfg(feature = "postgres")]
+static POSTGRES_SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+#[cfg(feature = "mysql")]
+static MYSQL_SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The creation time a test database's name records: the `<unix_secs>` of
+/// `strata_test_<unix_secs>_<pid>_<n>`, or `None` when `name` is not such a name.
+pub fn created_at(name: &str) -> Option<u64> {
+    let rest = name.strip_prefix("strata_test_")?;
+    let mut parts = rest.split('_');
+    let secs = parts.next()?.parse::<u64>().ok()?;
+    let pid = parts.next()?;
+    let n = parts.next()?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(n) && parts.next().is_none()).then_some(secs)
+}
+
+/// Whether `name` is a test database created more than [`STALE_AFTER_SECS`] before `now`.
+pub fn is_stale(name: &str, now: u64) -> bool {
+    created_at(name).is_some_and(|secs| now.saturating_sub(secs) > STALE_AFTER_SECS)
+}
+
+/// Removes stale `strata_test_*.db` files (and their journals) from `dir`; returns the database
+/// files removed.
+pub fn sweep_stale_sqlite_files(dir: &std::path::Path, now: u64) -> Vec<std::path::PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(stem) = file_name.to_str().and_then(|n| n.strip_suffix(".db")) else {
+            continue;
+        };
+        if is_stale(stem, now) {
+            let path = entry.path();
+            remove_sqlite_files(&path);
+            tracing::info!(file = %path.display(), "removed a stale test database");
+            removed.push(path);
+        }
+    }
+    removed
+}
+
+/// Drops every stale `strata_test_*` database on the PostgreSQL server `admin` is connected
+/// to; returns their names. Errors are ignored: another process may be sweeping too.
+#[cfg(feature = "postgres")]
+pub async fn sweep_stale_postgres(admin: &mut sqlx::PgConnection, now: u64) -> Vec<String> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'strata%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    let mut dropped = Vec::new();
+    for name in names.into_iter().filter(|n| is_stale(n, now)) {
+        // `is_stale` accepted only `strata_test_<digits>_<digits>_<digits>`: safe to splice.
+        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        if sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *admin)
+            .await
+            .is_ok()
+        {
+            tracing::info!(database = %name, "dropped a stale test database");
+            dropped.push(name);
+        }
+    }
+    dropped
+}
+
+/// Drops every stale `strata_test_*` database on the MySQL server `admin` is connected to;
+/// returns their names. Errors are ignored: another process may be sweeping too.
+#[cfg(feature = "mysql")]
+pub async fn sweep_stale_mysql(admin: &mut sqlx::MySqlConnection, now: u64) -> Vec<String> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA \
+         WHERE SCHEMA_NAME LIKE 'strata%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap_or_default();
+    let mut dropped = Vec::new();
+    for name in names.into_iter().filter(|n| is_stale(n, now)) {
+        // `is_stale` accepted only `strata_test_<digits>_<digits>_<digits>`: safe to splice.
+        let sql = format!("DROP DATABASE IF EXISTS `{name}`");
+        if sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *admin)
+            .await
+            .is_ok()
+        {
+            tracing::info!(database = %name, "dropped a stale test database");
+            dropped.push(name);
+        }
+    }
+    dropped
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runner behind `#[strata::test]`
+// ---------------------------------------------------------------------------------------------
+
+/// A backend `#[strata::test]` can create fresh databases for.
+pub trait TestBackend: Backend {
+    /// A fresh, empty database, or `None` when the server's URL is not set (outside CI).
+    #[doc(hidden)]
+    fn fresh_database() -> BoxFuture<'static, Option<TestDatabase<Self>>>;
+}
+
+#[cfg(feature = "sqlite")]
+impl TestBackend for sqlx::Sqlite {
+    fn fresh_database() -> BoxFuture<'static, Option<TestDatabase<Self>>> {
+        Box::pin(async { Some(sqlite().await) })
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl TestBackend for sqlx::Postgres {
+    fn fresh_database() -> BoxFuture<'static, Option<TestDatabase<Self>>> {
+        Box::pin(postgres())
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl TestBackend for sqlx::MySql {
+    fn fresh_database() -> BoxFuture<'static, Option<TestDatabase<Self>>> {
+        Box::pin(mysql())
+    }
+}
+
+/// What a test function may return: `()` or `Result<(), E>` (as `#[test]` accepts). A test
+/// skipped for want of a database URL returns [`TestOutcome::skipped`], which passes.
+#[diagnostic::on_unimplemented(
+    message = "a #[strata::test] function must return `()` or `Result<(), E>`, not `{Self}`"
+)]
+pub trait TestOutcome {
+    /// The value of a test that was skipped: a pass.
+    fn skipped() -> Self;
+}
+
+impl TestOutcome for () {
+    fn skipped() -> Self {}
+}
+
+impl<T: TestOutcome, E> TestOutcome for Result<T, E> {
+    fn skipped() -> Self {
+        Ok(T::skipped())
+    }
+}
+
+/// A fixture script, embedded by the macro with `include_str!`.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixture {
+    /// The name given in `fixtures(..)`.
+    pub name: &'static str,
+    /// The script.
+    pub sql: &'static str,
+}
+
+/// What `#[strata::test]` knows about one test at compile time.
+#[derive(Debug, Clone, Copy)]
+pub struct TestSpec {
+    /// The test's path (`module_path!()` and the function's name), for logs.
+    pub name: &'static str,
+    /// What the setup does, for its error message: "applying the migrations `MIGRATIONS`".
+    pub setup: &'static str,
+    /// Scripts run after the setup, in this order.
+    pub fixtures: &'static [Fixture],
+    /// The test's `#[should_panic]` message (`Some("")` when it has no `expected`): a skipped
+    /// test must still panic with it to pass.
+    pub should_panic: Option<&'static str>,
+}
+
+/// The Tokio runtime a test body runs on: a current-thread runtime with I/O and timers, as
+/// `#[tokio::test]` builds, so the test needs no Tokio dependency of its own.
+pub fn test_runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => panic!("cannot start a Tokio runtime for the test: {e}"),
+    }
+}
+
+/// Runs a `#[strata::test]` that takes a pool: creates a fresh database, runs `setup`, the
+/// fixtures and `body` against it, then closes the pool and drops the database — also when
+/// any of them panics, after which the same panic is resumed (so `#[should_panic(expected =
+/// ..)]` sees the body's message).
+pub fn run_test<DB, Setup, SetupFuture, SetupOutput, SetupError, Body, BodyFuture, T>(
+    spec: TestSpec,
+    setup: Setup,
+    body: Body,
+) -> T
+where
+    DB: TestBackend,
+    Setup: FnOnce(sqlx::Pool<DB>) -> SetupFuture,
+    SetupFuture: Future<Output = Result<SetupOutput, SetupError>>,
+    SetupError: std::fmt::Display,
+    Body: FnOnce(sqlx::Pool<DB>) -> BodyFuture,
+    BodyFuture: Future<Output = T>,
+    T: TestOutcome,
+{
+    test_runtime().block_on(run_test_async(spec, setup, body))
+}
+
+/// [`run_test`] without building a runtime: for callers already inside one.
+pub async fn run_test_async<DB, Setup, SetupFuture, SetupOutput, SetupError, Body, BodyFuture, T>(
+    spec: TestSpec,
+    setup: Setup,
+    body: Body,
+) -> T
+where
+    DB: TestBackend,
+    Setup: FnOnce(sqlx::Pool<DB>) -> SetupFuture,
+    SetupFuture: Future<Output = Result<SetupOutput, SetupError>>,
+    SetupError: std::fmt::Display,
+    Body: FnOnce(sqlx::Pool<DB>) -> BodyFuture,
+    BodyFuture: Future<Output = T>,
+    T: TestOutcome,
+{
+    let Some(database) = DB::fresh_database().await else {
+        if let Some(expected) = spec.should_panic {
+            // Skipped means passed, also for a test that passes by panicking.
+            std::panic::resume_unwind(Box::new(format!(
+                "{}: skipped for want of a database URL; standing in for the expected panic \
+                 `{expected}`",
+                spec.name
+            )));
+        }
+        return T::skipped();
+    };
+    tracing::debug!(test = spec.name, database = ?database.location(), "created a test database");
+    let pool = database.pool.clone();
+    let outcome = catch_unwind(async move {
+        if let Err(e) = setup(pool.clone()).await {
+            panic!("{}: {} failed: {e}", spec.name, spec.setup);
+        }
+        apply_fixtures(&pool, spec.fixtures, spec.name).await;
+        body(pool).await
+    })
+    .await;
+    database.close().await;
+    match outcome {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Runs a `#[strata::test]` that takes no pool: just the body, on a Tokio runtime.
+pub fn run_test_without_database<Body, BodyFuture, T>(body: Body) -> T
+where
+    Body: FnOnce() -> BodyFuture,
+    BodyFuture: Future<Output = T>,
+    T: TestOutcome,
+{
+    test_runtime().block_on(body())
+}
+
+/// The setup of a bare `#[strata::test]`: nothing, the database stays empty.
+pub async fn no_setup<DB: Backend>(_pool: sqlx::Pool<DB>) -> Result<(), std::convert::Infallible> {
+    Ok(())
+}
+
+async fn apply_fixtures<DB: Backend>(pool: &sqlx::Pool<DB>, fixtures: &[Fixture], test: &str) {
+    if fixtures.is_empty() {
+        return;
+    }
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(e) => panic!("{test}: cannot get a connection to apply the fixtures: {e}"),
+    };
+    for fixture in fixtures {
+        // Split like a migration script (the same tokenizer), so an error names the statement.
+        let script = fixture.sql.strip_prefix('\u{feff}').unwrap_or(fixture.sql);
+        let statements = match strata_core::split_statements(script, DB::DIALECT) {
+            Ok(statements) => statements,
+            Err(e) => panic!(
+                "{test}: fixture `{}` cannot be split into statements: {e}",
+                fixture.name
+            ),
+        };
+        for statement in statements {
+            if let Err(e) = DB::execute(&mut conn, statement.sql.clone()).await {
+                panic!(
+                    "{test}: fixture `{}` failed at statement {} (line {}) `{}`: {e}",
+                    fixture.name,
+                    statement.ordinal,
+                    statement.line,
+                    statement.first_line_shortened()
+                );
+            }
+        }
+    }
+}
+
+/// Polls `future` to completion, catching a panic from any poll (as `FutureExt::catch_unwind`
+/// does, without the dependency). The future is dropped before this returns.
+async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn Any + Send>> {
+    let mut future = Box::pin(future);
+    let outcome = std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    })
+    .await;
+    // Dropping a future that panicked may panic again; the first panic is the one to report.
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(future)));
+    outcome
 }

@@ -119,7 +119,8 @@ pub struct Migrations {
     pub migrations: Cow<'static, [Migration]>,
     /// `strata.toml`.
     pub config: MigrationsConfig,
-    /// The head digest over all versions per dialect, indexed by [`Dialect::index`].
+    /// The head digest over all versions per dialect, indexed by [`Dialect::index`]; empty for
+    /// a dialect that was not enabled when the repository was embedded or loaded.
     pub heads: [Cow<'static, str>; 3],
 }
 

@@ -204,7 +204,10 @@ fn brackets_on_sqlite() {
         texts(sql, Sqlite),
         ["CREATE TABLE [a;b] ([x;] INT)", "SELECT 1"]
     );
-    assert_eq!(texts(sql, Postgres).len(), 4);
+    assert_eq!(
+        texts(sql, Postgres),
+        ["CREATE TABLE [a", "b] ([x;] INT)", "SELECT 1"]
+    );
     assert_eq!(
         split_statements("SELECT [a", Sqlite),
         Err(SplitError::Unterminated {
@@ -278,6 +281,25 @@ fn postgres_begin_atomic_bodies() {
     assert_eq!(got[2..], ["COMMIT", "END"]);
     // BEGIN ATOMIC means nothing on SQLite: it splits at every `;`.
     assert_eq!(texts(sql, Sqlite).len(), 6);
+}
+
+#[test]
+fn postgres_rules_with_several_commands() {
+    let sql = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (1); NOTIFY t);\n\
+               SELECT (1)) ; SELECT 2";
+    assert_eq!(
+        texts(sql, Postgres),
+        [
+            "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (1); NOTIFY t)",
+            // A stray `)` does not make later statements stick together.
+            "SELECT (1))",
+            "SELECT 2"
+        ]
+    );
+    assert_eq!(
+        texts("SELECT (1; SELECT 2)", Sqlite),
+        ["SELECT (1", "SELECT 2)"]
+    );
 }
 
 #[test]
@@ -447,7 +469,7 @@ fn atom(dialect: Dialect) -> BoxedStrategy<String> {
             format!("-- {t}\n")
         }
     });
-    let punct = prop::sample::select(vec!["(", ")", ",", "=", "+", "*", "<", ">", ".", "-", "/"])
+    let punct = prop::sample::select(vec![",", "=", "+", "*", "<", ">", ".", "-", "/"])
         .prop_map(str::to_owned);
     let mut options: Vec<BoxedStrategy<String>> = vec![
         word.boxed(),
@@ -495,15 +517,32 @@ fn atom(dialect: Dialect) -> BoxedStrategy<String> {
 
 /// A statement: a word first (so it is significant), then tokens, ending on a significant one.
 fn statement(dialect: Dialect) -> BoxedStrategy<String> {
-    let plain = prop::collection::vec(atom(dialect), 0..6).prop_map(|atoms| {
-        let mut s = String::from("wstart");
-        for a in atoms {
-            s.push(' ');
-            s.push_str(&a);
-        }
-        s.push_str(" wend");
-        s
-    });
+    // PostgreSQL does not split inside parentheses (`CREATE RULE … DO (a; b)`).
+    let in_parens = if dialect == Postgres {
+        prop::sample::select(vec!["", " ;", " ; wnext ;"]).boxed()
+    } else {
+        Just("").boxed()
+    };
+    let plain = (
+        prop::collection::vec(atom(dialect), 0..6),
+        prop::collection::vec(atom(dialect), 0..3),
+        in_parens,
+    )
+        .prop_map(|(atoms, grouped, semicolons)| {
+            let mut s = String::from("wstart");
+            for a in atoms {
+                s.push(' ');
+                s.push_str(&a);
+            }
+            s.push_str(" (");
+            for a in grouped {
+                s.push(' ');
+                s.push_str(&a);
+            }
+            s.push_str(semicolons);
+            s.push_str(" ) wend");
+            s
+        });
     let body_inner = prop::collection::vec(plain.clone(), 1..4);
     match dialect {
         Sqlite => prop_oneof![

@@ -1,0 +1,5 @@
+-- Users of the service.
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name VARCHAR(64) NOT NULL UNIQUE
+);

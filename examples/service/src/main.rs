@@ -1,0 +1,34 @@
+//! A service that upgrades its database at startup.
+//!
+//! ```text
+//! cargo run -p service                      # ./service.db, created if missing
+//! DATABASE_URL=sqlite://other.db cargo run -p service
+//! ```
+//!
+//! The migrations in `migrations/` are embedded at compile time (with their checksums), so the
+//! binary needs no files at run time. When nothing is pending, the upgrade is one statement.
+
+/// The scripts of `migrations/`, checked and embedded at compile time.
+static MIGRATIONS: strata::Migrations = strata::embed_migrations!("migrations");
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://service.db".to_string());
+
+    // Any number of instances may start at once: each migration runs exactly once.
+    let pool = strata::sqlx::SqlitePool::connect_with(
+        url.parse::<strata::sqlx::sqlite::SqliteConnectOptions>()?
+            .create_if_missing(true),
+    )
+    .await?;
+    let report = strata::runtime::upgrade(&pool, &MIGRATIONS).await?;
+    println!("{report}");
+
+    let version = strata::runtime::db_version(&pool, &MIGRATIONS).await?;
+    println!("database at version {}", version.unwrap_or(0));
+    for line in strata::runtime::status(&pool, &MIGRATIONS).await? {
+        println!("  {:>4} {:<16} {}", line.version, line.name, line.state);
+    }
+    pool.close().await;
+    Ok(())
+}

@@ -1,0 +1,506 @@
+//! Failures, concurrency and the lock timeout on every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+#![cfg(feature = "sqlite")]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use strata_core::Dialect;
+use strata_runtime::{Backend, Error, Migrator, VersionState};
+use support::{database_name, execute, ints, repo, table_names};
+
+on_each_backend!(
+    failing_migration,
+    failing_no_transaction_migration,
+    concurrent_upgrades_on_a_fresh_database,
+    concurrent_upgrades_on_a_half_migrated_database,
+    lock_timeout_is_an_error_not_a_hang,
+    transaction_mode_all,
+    cancelled_upgrade_closes_its_connection,
+    cancelled_migration_frees_the_lock,
+    connection_settings_are_restored,
+);
+
+fn pool_options<DB: Backend>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::<DB>::new().max_connections(1)
+}
+
+const GOOD_1: &str = "CREATE TABLE a (id INTEGER PRIMARY KEY);";
+const BAD_2: &str = "CREATE TABLE b (id INTEGER PRIMARY KEY);\nINSERT INTO nosuch VALUES (1);\nCREATE TABLE c (id INTEGER PRIMARY KEY);";
+const FIXED_2: &str =
+    "CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY);";
+const GOOD_3: &str = "CREATE TABLE d (id INTEGER PRIMARY KEY);";
+
+/// The database's message and code for `INSERT INTO nosuch`, as the error shows them.
+fn missing_table_message<DB: Backend>(url: &str) -> String {
+    match DB::DIALECT {
+        Dialect::Sqlite => "no such table: nosuch (code 1)".to_string(),
+        Dialect::Postgres => "relation \"nosuch\" does not exist (code 42P01)".to_string(),
+        Dialect::Mysql => format!(
+            "Table '{}.nosuch' doesn't exist (code 1146, SQLSTATE 42S02)",
+            database_name(url)
+        ),
+    }
+}
+
+async fn failing_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let bad = repo(&[
+        (1, "a", GOOD_1, None),
+        (2, "b", BAD_2, None),
+        (3, "d", GOOD_3, None),
+    ]);
+    // One connection only: a lock or transaction left on it would make the retry hang.
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let migrator = Migrator::new(&bad).lock_timeout(Duration::from_secs(3));
+    let err = migrator.upgrade(&pool1).await.unwrap_err();
+    let message = missing_table_message::<DB>(url);
+    assert!(matches!(
+        err,
+        Error::MigrationFailed {
+            version: 2,
+            ordinal: 2,
+            ..
+        }
+    ));
+    if DB::DIALECT == Dialect::Mysql {
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1)`: {message}; the 1 statement before it took effect and cannot be rolled back, so version 2 is marked incomplete: repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
+            )
+        );
+        // Statement 1 took effect; the row is incomplete.
+        assert_eq!(table_names(pool).await, vec!["a", "b", "strata_migrations"]);
+        assert_eq!(migrator.db_version(&pool1).await.unwrap(), Some(1));
+        let status = migrator.status(&pool1).await.unwrap();
+        assert_eq!(status[1].state, VersionState::Incomplete);
+        assert_eq!(status[2].state, VersionState::Pending);
+        // The next upgrade stops on it at once.
+        let started = Instant::now();
+        let err = migrator.upgrade(&pool1).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(
+            err.to_string(),
+            "migration 2 (0002_b.sql) is incomplete: an earlier run failed part-way and some of its statements may have taken effect; repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
+        );
+        // Repair: undo statement 1 by hand, then force back to version 1 so 2 runs again.
+        execute(pool, "DROP TABLE b").await;
+        Migrator::new(&bad)
+            .force(true)
+            .version_control(&pool1, Some(1))
+            .await
+            .unwrap();
+    } else {
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1)`: {message}; it was rolled back, so the database is unchanged: fix the script and run again"
+            )
+        );
+        // Exactly at version 1, nothing of 2 left.
+        assert_eq!(table_names(pool).await, vec!["a", "strata_migrations"]);
+        assert_eq!(migrator.db_version(&pool1).await.unwrap(), Some(1));
+        assert_eq!(
+            ints(
+                pool,
+                "SELECT version FROM strata_migrations ORDER BY version"
+            )
+            .await,
+            vec![1]
+        );
+        // The lock was released: the retry fails the same way, at once.
+        let started = Instant::now();
+        let again = migrator.upgrade(&pool1).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(again.to_string(), err.to_string());
+    }
+    let fixed = repo(&[
+        (1, "a", GOOD_1, None),
+        (2, "b", FIXED_2, None),
+        (3, "d", GOOD_3, None),
+    ]);
+    let report = strata_runtime::upgrade(&pool1, &fixed).await.unwrap();
+    assert_eq!(report.versions(), vec![2, 3]);
+    assert_eq!(
+        table_names(pool).await,
+        vec!["a", "b", "c", "d", "strata_migrations"]
+    );
+    pool1.close().await;
+}
+
+async fn failing_no_transaction_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let script = "-- strata:no-transaction\nCREATE TABLE b (id INTEGER PRIMARY KEY);\nINSERT INTO nosuch VALUES (1);";
+    let m = repo(&[(1, "a", GOOD_1, None), (2, "b", script, None)]);
+    let migrator = Migrator::new(&m).lock_timeout(Duration::from_secs(5));
+    let err = migrator.upgrade(pool).await.unwrap_err();
+    let message = missing_table_message::<DB>(url);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "migration 2 (0002_b.sql) failed at statement 2 `INSERT INTO nosuch VALUES (1)`: {message}; the 1 statement before it took effect and cannot be rolled back, so version 2 is marked incomplete: repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"
+        )
+    );
+    assert_eq!(migrator.db_version(pool).await.unwrap(), Some(1));
+    // A failed run is reported at once, also on SQLite (no waiting for a finished run).
+    let started = Instant::now();
+    let err = migrator.upgrade(pool).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            err,
+            Error::Incomplete {
+                version: 2,
+                previous: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // The incomplete row is the newest: the fast path does not trust it.
+    assert!(matches!(
+        migrator.upgrade_to(pool, 2).await.unwrap_err(),
+        Error::Incomplete { .. }
+    ));
+    // Repaired by hand (the rest of the script), then marked done.
+    Migrator::new(&m)
+        .force(true)
+        .version_control(pool, Some(2))
+        .await
+        .unwrap();
+    assert!(migrator.upgrade(pool).await.unwrap().is_empty());
+    assert_eq!(migrator.db_version(pool).await.unwrap(), Some(2));
+}
+
+fn logging_repo() -> strata_core::Migrations {
+    repo(&[
+        (
+            1,
+            "log",
+            "CREATE TABLE log (v INTEGER NOT NULL);\nINSERT INTO log (v) VALUES (1);",
+            None,
+        ),
+        (
+            2,
+            "t2",
+            "CREATE TABLE t2 (id INTEGER PRIMARY KEY);\nINSERT INTO log (v) VALUES (2);",
+            None,
+        ),
+        (3, "three", "INSERT INTO log (v) VALUES (3);", None),
+        (
+            4,
+            "four",
+            "-- strata:no-transaction\nINSERT INTO log (v) VALUES (4);",
+            None,
+        ),
+        (5, "five", "INSERT INTO log (v) VALUES (5);", None),
+    ])
+}
+
+/// 32 tasks, each with its own pool, race `upgrade`; returns how many migrations they ran.
+async fn race<DB: Backend>(url: &str, m: &'static strata_core::Migrations) -> usize {
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let url = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let pool = pool_options::<DB>().connect(&url).await.unwrap();
+            let report = strata_runtime::upgrade(&pool, m).await;
+            pool.close().await;
+            report
+        }));
+    }
+    let mut ran = 0;
+    for task in tasks {
+        let report = task.await.unwrap().unwrap_or_else(|e| panic!("{e}"));
+        ran += report.migrations.len();
+    }
+    ran
+}
+
+fn leaked_repo() -> &'static strata_core::Migrations {
+    Box::leak(Box::new(logging_repo()))
+}
+
+async fn concurrent_upgrades_on_a_fresh_database<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let m = leaked_repo();
+    assert_eq!(race::<DB>(url, m).await, 5);
+    assert_eq!(
+        ints(pool, "SELECT v FROM log ORDER BY v").await,
+        vec![1, 2, 3, 4, 5]
+    );
+    assert_eq!(strata_runtime::db_version(pool, m).await.unwrap(), Some(5));
+}
+
+async fn concurrent_upgrades_on_a_half_migrated_database<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    url: &str,
+) {
+    let m = leaked_repo();
+    strata_runtime::upgrade_to(pool, m, 2).await.unwrap();
+    assert_eq!(race::<DB>(url, m).await, 3);
+    assert_eq!(
+        ints(pool, "SELECT v FROM log ORDER BY v").await,
+        vec![1, 2, 3, 4, 5]
+    );
+    let ranks = ints(
+        pool,
+        "SELECT installed_rank FROM strata_migrations ORDER BY version",
+    )
+    .await;
+    assert_eq!(ranks, vec![1, 2, 3, 4, 5]);
+}
+
+async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let m = repo(&[(1, "a", GOOD_1, None)]);
+    // Hold the lock from another connection.
+    let mut holder = pool.acquire().await.unwrap();
+    let (take, expected_lock) = take_lock_sql(pool).await;
+    DB::execute(&mut holder, take).await.unwrap();
+    let started = Instant::now();
+    let err = Migrator::new(&m)
+        .lock_timeout(Duration::from_millis(400))
+        .upgrade(pool)
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    let Error::LockTimeout { lock, waited } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(lock, &expected_lock);
+    assert!(*waited >= Duration::from_millis(400), "{waited:?}");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "timed out after {} ms waiting for the migration lock {expected_lock}: another process is migrating this database (or holds the lock); wait for it to finish, or raise `Migrator::lock_timeout`",
+            waited.as_millis()
+        )
+    );
+    // Nothing happened; once the lock is free the upgrade runs.
+    assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
+    DB::execute(&mut holder, release_lock_sql::<DB>().to_string())
+        .await
+        .unwrap();
+    drop(holder);
+    let report = Migrator::new(&m)
+        .lock_timeout(Duration::from_secs(5))
+        .upgrade(pool)
+        .await
+        .unwrap();
+    assert_eq!(report.versions(), vec![1]);
+}
+
+async fn transaction_mode_all<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let bad = repo(&[(1, "a", GOOD_1, None), (2, "b", BAD_2, None)]);
+    let all = Migrator::new(&bad).transaction(strata_core::TransactionMode::All);
+    let err = all.upgrade(pool).await.unwrap_err();
+    if DB::DIALECT == Dialect::Mysql {
+        assert_eq!(
+            err.to_string(),
+            "TransactionMode::All is not possible here: MySQL cannot roll back DDL, so its migrations run outside transactions; use TransactionMode::PerMigration"
+        );
+        assert_eq!(all.db_version(pool).await.unwrap(), None);
+        return;
+    }
+    // Both in one transaction: migration 1 is rolled back too.
+    assert!(
+        err.to_string()
+            .starts_with("migration 2 (0002_b.sql) failed at statement 2"),
+        "{err}"
+    );
+    let _ = url;
+    // The bookkeeping table was created in that transaction too.
+    assert!(table_names(pool).await.is_empty());
+    assert_eq!(all.db_version(pool).await.unwrap(), None);
+    let good = repo(&[(1, "a", GOOD_1, None), (2, "b", FIXED_2, None)]);
+    let report = Migrator::new(&good)
+        .transaction(strata_core::TransactionMode::All)
+        .upgrade(pool)
+        .await
+        .unwrap();
+    assert_eq!(report.versions(), vec![1, 2]);
+    let no_tx = repo(&[
+        (1, "a", GOOD_1, None),
+        (2, "b", FIXED_2, None),
+        (
+            3,
+            "x",
+            "-- strata:no-transaction\nCREATE TABLE x (id INTEGER);",
+            None,
+        ),
+    ]);
+    let err = Migrator::new(&no_tx)
+        .transaction(strata_core::TransactionMode::All)
+        .upgrade(pool)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "TransactionMode::All is not possible here: migration 3 (0003_x.sql) is marked `-- strata:no-transaction`; use TransactionMode::PerMigration"
+    );
+}
+
+/// The statement that takes strata's migration lock from another connection, and the lock's
+/// name as errors show it.
+async fn take_lock_sql<DB: Backend>(pool: &sqlx::Pool<DB>) -> (String, String) {
+    match DB::DIALECT {
+        Dialect::Sqlite => (
+            "BEGIN IMMEDIATE".to_string(),
+            "(the SQLite database's write lock, BEGIN IMMEDIATE)".to_string(),
+        ),
+        Dialect::Postgres => (
+            "SELECT pg_advisory_lock(('x' || substr(md5(current_database() || '.' || current_schema() || '.' || 'strata_migrations'), 1, 16))::bit(64)::bigint)".to_string(),
+            "(PostgreSQL advisory lock for table \"strata_migrations\" of this database and schema)".to_string(),
+        ),
+        Dialect::Mysql => {
+            let name = support::query(
+                pool,
+                "SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57))",
+            )
+            .await
+            .remove(0);
+            assert_eq!(name.len(), 64);
+            (
+                format!("SELECT GET_LOCK('{name}', 0)"),
+                format!("'{name}' (MySQL GET_LOCK for table `strata_migrations`)"),
+            )
+        }
+    }
+}
+
+fn release_lock_sql<DB: Backend>() -> &'static str {
+    match DB::DIALECT {
+        Dialect::Sqlite => "ROLLBACK",
+        Dialect::Postgres => "SELECT pg_advisory_unlock_all()",
+        Dialect::Mysql => "SELECT RELEASE_ALL_LOCKS()",
+    }
+}
+
+/// Waits up to 8 s for the pool to have `size` connections (closing a SQLite connection waits
+/// for the statement its worker thread is in, such as a busy wait).
+async fn wait_for_pool_size<DB: Backend>(pool: &sqlx::Pool<DB>, size: u32) -> u32 {
+    for _ in 0..160 {
+        if pool.size() == size {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    pool.size()
+}
+
+/// An upgrade future dropped while it waits for the lock (inside a transaction on PostgreSQL,
+/// with changed settings on SQLite) closes its connection instead of returning it to the pool.
+async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let m = repo(&[(1, "a", GOOD_1, None)]);
+    let mut holder = pool.acquire().await.unwrap();
+    let (take, _) = take_lock_sql(pool).await;
+    DB::execute(&mut holder, take).await.unwrap();
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let migrator = Migrator::new(&m).lock_timeout(Duration::from_secs(30));
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(300), migrator.upgrade(&pool1)).await;
+    assert!(cancelled.is_err(), "the upgrade should still be waiting");
+    let expected = if DB::DIALECT == Dialect::Mysql {
+        // Waiting for GET_LOCK holds nothing: the connection is clean and goes back.
+        1
+    } else {
+        0
+    };
+    assert_eq!(wait_for_pool_size(&pool1, expected).await, expected);
+    DB::execute(&mut holder, release_lock_sql::<DB>().to_string())
+        .await
+        .unwrap();
+    drop(holder);
+    let started = Instant::now();
+    let report = migrator.upgrade(&pool1).await.unwrap();
+    assert_eq!(report.versions(), vec![1]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    pool1.close().await;
+}
+
+/// A migration cancelled mid-statement (the client goes away) frees the lock: the server ends
+/// the session. PostgreSQL rolls the migration back; MySQL leaves it incomplete.
+async fn cancelled_migration_frees_the_lock<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let sleep = match DB::DIALECT {
+        Dialect::Sqlite => return, // no server-side sleep; SQLite's lock is the file's
+        Dialect::Postgres => "SELECT pg_sleep(30);",
+        Dialect::Mysql => "DO SLEEP(3);",
+    };
+    let slow = format!("CREATE TABLE a (id INTEGER PRIMARY KEY);\n{sleep}");
+    let m = repo(&[(1, "slow", &slow, None)]);
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(500),
+        strata_runtime::upgrade(&pool1, &m),
+    )
+    .await;
+    assert!(cancelled.is_err());
+    assert_eq!(wait_for_pool_size(&pool1, 0).await, 0);
+    pool1.close().await;
+    // The same version without the sleep (it was never recorded on PostgreSQL).
+    let fixed = repo(&[(1, "slow", "CREATE TABLE a (id INTEGER PRIMARY KEY);", None)]);
+    let started = Instant::now();
+    let result = Migrator::new(&fixed)
+        .lock_timeout(Duration::from_secs(10))
+        .upgrade(pool)
+        .await;
+    if DB::DIALECT == Dialect::Mysql {
+        // The statements before the cancel took effect; the started row says so.
+        let err = result.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Incomplete {
+                    version: 1,
+                    previous: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    } else {
+        // The server noticed the vanished client within about a second
+        // (client_connection_check_interval), rolled its transaction back and freed the lock.
+        assert_eq!(result.unwrap().versions(), vec![1]);
+        assert_eq!(table_names(pool).await, vec!["a", "strata_migrations"]);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The slow path leaves the pooled connection as it found it.
+async fn connection_settings_are_restored<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    let m = repo(&[(1, "a", GOOD_1, None)]);
+    let pool1 = pool_options::<DB>().connect(url).await.unwrap();
+    let show = match DB::DIALECT {
+        Dialect::Sqlite => "PRAGMA busy_timeout",
+        Dialect::Postgres => "SELECT current_setting('client_connection_check_interval')",
+        Dialect::Mysql => {
+            "SELECT IS_USED_LOCK(CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57)))"
+        }
+    };
+    let read = |pool: sqlx::Pool<DB>| async move {
+        if DB::DIALECT == Dialect::Sqlite {
+            ints(&pool, show).await.iter().map(i64::to_string).collect()
+        } else {
+            support::query(&pool, show).await
+        }
+    };
+    let before = read(pool1.clone()).await;
+    Migrator::new(&m)
+        .lock_timeout(Duration::from_millis(1500))
+        .upgrade(&pool1)
+        .await
+        .unwrap();
+    assert_eq!(read(pool1.clone()).await, before);
+    assert_eq!(pool1.size(), 1, "the connection went back to the pool");
+    let _ = pool;
+    pool1.close().await;
+}

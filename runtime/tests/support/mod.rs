@@ -1,0 +1,165 @@
+//! Repositories built by hand (what `embed_migrations!` embeds) and small per-backend helpers.
+#![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+
+use std::borrow::Cow;
+
+use strata_core::{
+    Dialect, Migration, Migrations, MigrationsConfig, Script, checksum, head_digest,
+};
+use strata_runtime::Backend;
+use strata_runtime::{Value, ValueKind};
+
+/// One version: (version, name, up script, optional down script); the same SQL for every
+/// dialect.
+pub type Spec<'a> = (i64, &'a str, &'a str, Option<&'a str>);
+
+fn script(file: String, sql: &str) -> Script {
+    Script {
+        file: Cow::Owned(file),
+        sql: Cow::Owned(sql.to_string()),
+        checksum: Cow::Owned(checksum(sql)),
+        no_transaction: sql.starts_with("-- strata:no-transaction"),
+        foreign_keys_off: sql.contains("-- strata:foreign-keys-off"),
+    }
+}
+
+pub fn repo(specs: &[Spec<'_>]) -> Migrations {
+    let migrations: Vec<Migration> = specs
+        .iter()
+        .map(|(version, name, up, down)| {
+            let up = script(format!("{version:04}_{name}.sql"), up);
+            let down = down.map(|d| script(format!("{version:04}_{name}.down.sql"), d));
+            Migration {
+                version: *version,
+                name: Cow::Owned(name.to_string()),
+                up: [Some(up.clone()), Some(up.clone()), Some(up)],
+                down: [down.clone(), down.clone(), down],
+            }
+        })
+        .collect();
+    let head = head_digest(migrations.iter().map(|m| {
+        (
+            m.version,
+            m.up[0].as_ref().map(|s| s.checksum.as_ref()).unwrap_or(""),
+        )
+    }));
+    Migrations {
+        migrations: Cow::Owned(migrations),
+        config: MigrationsConfig::DEFAULT,
+        heads: [
+            Cow::Owned(head.clone()),
+            Cow::Owned(head.clone()),
+            Cow::Owned(head),
+        ],
+    }
+}
+
+/// `n` migrations, each creating table `t<v>`.
+pub fn tables(n: i64) -> Migrations {
+    let sql: Vec<String> = (1..=n)
+        .map(|v| format!("CREATE TABLE t{v} (id INTEGER PRIMARY KEY, name VARCHAR(50));"))
+        .collect();
+    let downs: Vec<String> = (1..=n).map(|v| format!("DROP TABLE t{v};")).collect();
+    let names: Vec<String> = (1..=n).map(|v| format!("create_t{v}")).collect();
+    let specs: Vec<Spec<'_>> = (0..n as usize)
+        .map(|i| {
+            (
+                i as i64 + 1,
+                names[i].as_str(),
+                sql[i].as_str(),
+                Some(downs[i].as_str()),
+            )
+        })
+        .collect();
+    repo(&specs)
+}
+
+/// Runs `sql` on its own connection and returns the first column of every row as text
+/// (integers printed).
+pub async fn query<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String> {
+    let mut conn = pool.acquire().await.unwrap();
+    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Text])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter()
+        .map(|r| match &r[0] {
+            Value::Text(t) => t.clone(),
+            Value::Null => "NULL".to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) {
+    let mut conn = pool.acquire().await.unwrap();
+    DB::execute(&mut conn, sql.to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The user tables of the database, sorted (the bookkeeping table included).
+pub async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
+    let sql = match DB::DIALECT {
+        Dialect::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Dialect::Postgres => {
+            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        }
+        Dialect::Mysql => {
+            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
+        }
+    };
+    query(pool, sql).await
+}
+
+/// The database name in a test URL.
+pub fn database_name(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or("").to_string()
+}
+
+/// Runs an async test body against a fresh database of each backend.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = strata_runtime::testing::sqlite().await;
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "postgres")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = strata_runtime::testing::postgres().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "mysql")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    let Some(db) = strata_runtime::testing::mysql().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+            }
+        )*
+    };
+}
+
+/// The first column of every row as an integer.
+pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
+    let mut conn = pool.acquire().await.unwrap();
+    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Int])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter()
+        .map(|r| r[0].as_int().unwrap_or(-1))
+        .collect()
+}

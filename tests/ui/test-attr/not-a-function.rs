@@ -1,0 +1,4 @@
+#[strata::test]
+struct NotATest;
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[strata::test]
+fn not_async(pool: strata::sqlx::SqlitePool) {
+    let _ = pool;
+}
+
+fn main() {}
