@@ -83,8 +83,9 @@ use strata_core::SqlType;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a column type: it does not implement `strata::ColumnType`",
     label = "no SQL type for `{Self}`",
-    note = "built in: bool, i8, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, Option<T>, and with \
-            strata's features chrono, time, uuid, serde_json and rust_decimal types; u64 has no portable SQL type",
+    note = "built in: bool, i8, i16, i32, i64, u8, u16, u32, f32, f64, String, Vec<u8>, with strata's \
+            features chrono, time, uuid, serde_json and rust_decimal types, and Option<T> of any of these; \
+            u64 has no portable SQL type",
     note = "for your own type, implement `strata::ColumnType` (see its documentation)"
 )]
 pub trait ColumnType {
@@ -94,19 +95,10 @@ pub trait ColumnType {
     const NULLABLE: bool = false;
 }
 
+/// Every impl is left out of rustc's "the following other types implement trait" lists: the
+/// trait's own note names the built-in types, and the lists would change with the enabled
+/// features.
 macro_rules! column_types {
-    ($($ty:ty => $sql:expr),* $(,)?) => {
-        $(
-            impl ColumnType for $ty {
-                const SQL: SqlType = $sql;
-            }
-        )*
-    };
-}
-
-/// The impls behind cargo features are left out of "the following other types implement
-/// trait" lists, so a missing impl reads the same whatever features are on.
-macro_rules! feature_column_types {
     ($($ty:ty => $sql:expr),* $(,)?) => {
         $(
             #[diagnostic::do_not_recommend]
@@ -133,13 +125,14 @@ column_types! {
 }
 
 /// `Option<T>`: `T`'s type, NULL allowed.
+#[diagnostic::do_not_recommend]
 impl<T: ColumnType> ColumnType for Option<T> {
     const SQL: SqlType = T::SQL;
     const NULLABLE: bool = true;
 }
 
 #[cfg(feature = "chrono")]
-feature_column_types! {
+column_types! {
     chrono::NaiveDate => SqlType::Date,
     chrono::NaiveTime => SqlType::Time,
     chrono::NaiveDateTime => SqlType::Timestamp,
@@ -147,7 +140,7 @@ feature_column_types! {
 }
 
 #[cfg(feature = "time")]
-feature_column_types! {
+column_types! {
     time::Date => SqlType::Date,
     time::Time => SqlType::Time,
     time::PrimitiveDateTime => SqlType::Timestamp,
@@ -155,12 +148,12 @@ feature_column_types! {
 }
 
 #[cfg(feature = "uuid")]
-feature_column_types! {
+column_types! {
     uuid::Uuid => SqlType::Uuid,
 }
 
 #[cfg(feature = "serde_json")]
-feature_column_types! {
+column_types! {
     serde_json::Value => SqlType::Json,
 }
 
@@ -172,6 +165,6 @@ impl<T> ColumnType for sqlx::types::Json<T> {
 }
 
 #[cfg(feature = "rust_decimal")]
-feature_column_types! {
+column_types! {
     rust_decimal::Decimal => SqlType::Decimal,
 }
