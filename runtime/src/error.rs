@@ -373,6 +373,14 @@ pub(crate) fn statement_line(sql: &str) -> String {
 /// The database's message and code from a driver error, or the error's text.
 pub(crate) fn database_message(error: &sqlx::Error) -> (String, Option<String>) {
     let Some(db) = error.as_database_error() else {
+        // The driver's own words ("expected to read 4 bytes, got 0 bytes at EOF") do not say
+        // that the server went away (a killed session, a restart, a network cut).
+        if let sqlx::Error::Io(_) = error {
+            return (
+                format!("the connection to the database was lost ({error})"),
+                None,
+            );
+        }
         return (error.to_string(), None);
     };
     let mut code = db.code().map(|c| c.into_owned());
@@ -404,6 +412,18 @@ mod tests {
     fn error_is_send_sync_static() {
         fn check<T: Send + Sync + 'static>() {}
         check::<Error>();
+    }
+
+    #[test]
+    fn a_lost_connection_says_so() {
+        let eof = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "got 0 bytes at EOF");
+        assert_eq!(
+            database_message(&sqlx::Error::Io(eof)),
+            (
+                "the connection to the database was lost (error communicating with database: got 0 bytes at EOF)".to_string(),
+                None
+            )
+        );
     }
 
     #[test]

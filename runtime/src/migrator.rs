@@ -500,6 +500,16 @@ impl<'m> Migrator<'m> {
         for _ in 0..held {
             lock.release(session).await;
         }
+        // A failed foreign-keys-off migration returns before turning them back on (outside the
+        // transaction, which the rollback above has ended).
+        if session.foreign_keys_off {
+            match session.execute_raw("PRAGMA foreign_keys = ON").await {
+                Ok(_) => session.foreign_keys_off = false,
+                Err(error) => {
+                    tracing::warn!(target: "strata", %error, "could not turn foreign keys back on; the connection will be closed")
+                }
+            }
+        }
         lock.restore(session).await;
     }
 
@@ -717,6 +727,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<(), Error> {
         // Inside a transaction the pragma is a no-op, so it is set before BEGIN IMMEDIATE.
         session.dirty_settings = true;
+        session.foreign_keys_off = true;
         session
             .execute("turning foreign keys off", "PRAGMA foreign_keys = OFF")
             .await?;
@@ -733,6 +744,7 @@ impl<'m> Migrator<'m> {
             session
                 .execute("turning foreign keys back on", "PRAGMA foreign_keys = ON")
                 .await?;
+            session.foreign_keys_off = false;
             *off = false;
         }
         Ok(())

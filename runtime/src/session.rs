@@ -15,6 +15,8 @@ pub(crate) struct Session<DB: Backend> {
     pub session_locks: u32,
     /// A setting strata changed on this connection is not restored yet.
     pub dirty_settings: bool,
+    /// SQLite foreign keys were turned off for a rebuild and are not on again yet.
+    pub foreign_keys_off: bool,
 }
 
 impl<DB: Backend> Session<DB> {
@@ -25,6 +27,7 @@ impl<DB: Backend> Session<DB> {
             in_transaction: false,
             session_locks: 0,
             dirty_settings: false,
+            foreign_keys_off: false,
         })
     }
 
@@ -106,7 +109,11 @@ impl<DB: Backend> Session<DB> {
 
 impl<DB: Backend> Drop for Session<DB> {
     fn drop(&mut self) {
-        if self.in_transaction || self.session_locks > 0 || self.dirty_settings {
+        if self.in_transaction
+            || self.session_locks > 0
+            || self.dirty_settings
+            || self.foreign_keys_off
+        {
             tracing::debug!(
                 target: "strata",
                 in_transaction = self.in_transaction,

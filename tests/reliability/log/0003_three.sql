@@ -1,0 +1,1 @@
+INSERT INTO log (v) VALUES (3);

@@ -1,0 +1,2 @@
+-- strata:no-transaction
+INSERT INTO log (v) VALUES (4);

@@ -1,0 +1,4 @@
+-- strata:no-transaction
+CREATE TABLE b (id INTEGER PRIMARY KEY);
+SELECT pg_sleep(amount) FROM slow_config;
+INSERT INTO log (v) VALUES (2);

@@ -1,0 +1,190 @@
+//! Helpers shared by the reliability suites: raw SQL on a fresh database of each backend.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use strata::Backend;
+use strata::Dialect;
+use strata_runtime::{Value, ValueKind};
+
+/// Runs `sql` on a connection of `pool`; panics with the statement on failure.
+pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) {
+    let mut conn = pool.acquire().await.unwrap();
+    DB::execute(&mut conn, sql.to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The first column of every row, as text (`NULL` for SQL NULL, integers printed).
+pub async fn texts<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String> {
+    let mut conn = pool.acquire().await.unwrap();
+    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Text])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter()
+        .map(|r| match &r[0] {
+            Value::Text(t) => t.clone(),
+            Value::Null => "NULL".to_string(),
+            Value::Int(i) => i.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The first column of every row, as integers.
+pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
+    let mut conn = pool.acquire().await.unwrap();
+    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Int])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter()
+        .map(|r| r[0].as_int().unwrap_or_else(|| panic!("{sql}: {:?}", r[0])))
+        .collect()
+}
+
+/// The tables of the database, sorted (the bookkeeping table included).
+pub async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
+    let sql = match DB::DIALECT {
+        Dialect::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Dialect::Postgres => {
+            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        }
+        Dialect::Mysql => {
+            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
+        }
+    };
+    texts(pool, sql).await
+}
+
+/// Polls `check` every 50 ms until it returns true or `limit` passes; returns how long it took,
+/// or `None` when it never became true.
+pub async fn wait_until<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    loop {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        if started.elapsed() >= limit {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The MySQL lock name strata uses for the default bookkeeping table, as SQL.
+pub const MYSQL_LOCK_NAME: &str =
+    "CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57))";
+
+/// Whether any session holds strata's migration lock (PostgreSQL: any advisory lock in this
+/// database; MySQL: `IS_USED_LOCK`; SQLite: whether `BEGIN IMMEDIATE` fails at once).
+pub async fn lock_is_held<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) -> bool {
+    match DB::DIALECT {
+        Dialect::Postgres => {
+            ints(
+                pool,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            )
+            .await[0]
+                > 0
+        }
+        Dialect::Mysql => {
+            // The holder's connection id; 0 when the lock is free.
+            ints(
+                pool,
+                &format!("SELECT COALESCE(IS_USED_LOCK({MYSQL_LOCK_NAME}), 0)"),
+            )
+            .await[0]
+                != 0
+        }
+        Dialect::Sqlite => sqlite_write_lock_is_held::<DB>(url).await,
+    }
+}
+
+/// Tries `BEGIN IMMEDIATE` with no busy wait on a new connection.
+async fn sqlite_write_lock_is_held<DB: Backend>(url: &str) -> bool {
+    use sqlx::Connection as _;
+    let mut conn = <DB::Connection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    DB::execute(&mut conn, "PRAGMA busy_timeout = 0".to_string())
+        .await
+        .unwrap();
+    let held = match DB::execute(&mut conn, "BEGIN IMMEDIATE".to_string()).await {
+        Ok(_) => {
+            DB::execute(&mut conn, "ROLLBACK".to_string())
+                .await
+                .unwrap();
+            false
+        }
+        Err(e) if e.to_string().contains("locked") => true,
+        Err(e) => panic!("BEGIN IMMEDIATE: {e}"),
+    };
+    conn.close().await.unwrap();
+    held
+}
+
+/// Runs an async test body against a fresh database of each backend.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = strata_runtime::testing::sqlite().await;
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "postgres")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = strata_runtime::testing::postgres().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "mysql")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    let Some(db) = strata_runtime::testing::mysql().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+            }
+        )*
+    };
+}
+
+/// Runs an async test body against a fresh PostgreSQL and MySQL database (the backends with a
+/// server).
+#[macro_export]
+macro_rules! on_each_server {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[cfg(feature = "postgres")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = strata_runtime::testing::postgres().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "mysql")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    let Some(db) = strata_runtime::testing::mysql().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+            }
+        )*
+    };
+}
