@@ -12,6 +12,7 @@ pub use strata_core::{
     Migration, Migrations, MigrationsConfig, RepositoryError, Script, TransactionMode,
     VersionScheme,
 };
+#[doc = include_str!("docs/derive_table.md")]
 pub use strata_macros::Table;
 #[doc = include_str!("test_attr.md")]
 pub use strata_macros::test;

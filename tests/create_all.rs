@@ -473,6 +473,56 @@ async fn a_failing_statement_names_the_table_and_the_statement() {
     db.close().await;
 }
 
+/// A schema built by hand (not by `schema!`, which checks at compile time) is checked at the
+/// first call, with the same message, before anything is sent.
+static DANGLING_POST: TableDef = TableDef {
+    name: "posts",
+    rust_name: "Post",
+    columns: &[strata::ColumnDef {
+        name: "author_id",
+        field: "author_id",
+        sql_type: strata::SqlType::BigInt,
+        sql_type_override: None,
+        nullable: false,
+        auto_increment: false,
+        default: None,
+        renamed_from: None,
+    }],
+    primary_key: &[],
+    uniques: &[],
+    indexes: &[],
+    foreign_keys: &[strata::ForeignKeyDef {
+        columns: &["author_id"],
+        ref_table: "authors",
+        ref_columns: &["id"],
+        on_delete: None,
+        on_update: None,
+    }],
+};
+static DANGLING: Schema = Schema {
+    tables: &[&DANGLING_POST],
+};
+
+#[tokio::test]
+async fn a_hand_built_schema_with_a_missing_table_is_refused_before_anything_runs() {
+    let db = testing::sqlite().await;
+    let err = strata::runtime::create_all(&db.pool, &DANGLING)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "table `posts` references table `authors`, which is not in this schema"
+    );
+    assert!(
+        strata::runtime::reflect(&db.pool)
+            .await
+            .unwrap()
+            .tables
+            .is_empty()
+    );
+    db.close().await;
+}
+
 /// Names that break SQL built by pasting: quotes of both kinds, a keyword, a semicolon.
 static ODD: TableDef = TableDef {
     name: "we\"ird`; select",

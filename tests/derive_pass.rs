@@ -559,7 +559,7 @@ mod with_other_features {
         pub local: time::PrimitiveDateTime,
         pub utc: time::OffsetDateTime,
         pub payload: serde_json::Value,
-        pub typed: strata::__private::sqlx::types::Json<Vec<String>>,
+        pub typed: sqlx::types::Json<Vec<String>>,
         pub amount: Option<rust_decimal::Decimal>,
     }
 
@@ -583,5 +583,43 @@ mod with_other_features {
                 (SqlType::Decimal, true),
             ]
         );
+    }
+}
+
+/// Local items named like what the expansion uses do not break it: it names only absolute paths.
+mod shadowing {
+    #![allow(dead_code, non_camel_case_types)]
+
+    use ::strata::Table;
+
+    mod strata {}
+    mod core {}
+    struct Option;
+    struct Some;
+    struct None;
+    struct ColumnDef;
+    struct TableDef;
+    trait ColumnType {}
+
+    #[derive(Table)]
+    pub struct Shadowed {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(
+            default = "x",
+            length = 8,
+            references = "other(code)",
+            on_delete = "cascade"
+        )]
+        pub code: ::std::option::Option<::std::string::String>,
+    }
+
+    #[test]
+    fn expansion_is_hygienic() {
+        let def = <Shadowed as Table>::DEF;
+        assert_eq!(def.name, "shadowed");
+        assert!(def.columns[1].nullable);
+        assert_eq!(def.foreign_keys[0].ref_table, "other");
+        assert_eq!(Shadowed::COLUMNS.code, "code");
     }
 }

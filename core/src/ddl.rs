@@ -102,18 +102,8 @@ pub enum DdlError {
         /// The column's name.
         column: String,
     },
-    /// A foreign key names a table that is not in the schema.
-    MissingTable {
-        /// The referencing table.
-        table: String,
-        /// The referenced table.
-        referenced: String,
-    },
-    /// Tables whose foreign keys form a cycle, so no creation order exists.
-    ForeignKeyCycle {
-        /// The tables in the cycle (and those waiting on it).
-        tables: Vec<String>,
-    },
+    /// The schema fails [`Schema::validate`] (a missing table, a foreign-key cycle, ..).
+    InvalidSchema(String),
 }
 
 /// The product name for messages.
@@ -206,20 +196,7 @@ impl std::fmt::Display for DdlError {
                 f,
                 "column `{table}.{column}` has a default that is not a finite number"
             ),
-            DdlError::MissingTable { table, referenced } => write!(
-                f,
-                "table `{table}` references table `{referenced}`, which is not in the schema"
-            ),
-            DdlError::ForeignKeyCycle { tables } => write!(
-                f,
-                "the foreign keys of tables {} form a cycle, so they cannot be created one \
-                 after another",
-                tables
-                    .iter()
-                    .map(|t| format!("`{t}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            DdlError::InvalidSchema(message) => f.write_str(message),
         }
     }
 }
@@ -784,17 +761,9 @@ pub fn drop_table(dialect: Dialect, table: &str) -> String {
 /// (or at its own table), whatever order `schema!` lists them in; ties keep the listed order.
 /// Drop in the reverse order.
 pub fn creation_order(schema: &Schema) -> Result<Vec<&'static TableDef>, DdlError> {
+    // One set of rules and messages for the schema, shared with `schema!`'s compile-time check.
+    schema.validate().map_err(DdlError::InvalidSchema)?;
     let tables = schema.tables;
-    for table in tables {
-        for fk in table.foreign_keys {
-            if !tables.iter().any(|t| t.name == fk.ref_table) {
-                return Err(DdlError::MissingTable {
-                    table: table.name.to_owned(),
-                    referenced: fk.ref_table.to_owned(),
-                });
-            }
-        }
-    }
     let mut placed: Vec<&'static TableDef> = Vec::with_capacity(tables.len());
     let mut remaining: Vec<&'static TableDef> = tables.to_vec();
     while !remaining.is_empty() {
@@ -805,10 +774,11 @@ pub fn creation_order(schema: &Schema) -> Result<Vec<&'static TableDef>, DdlErro
         });
         match ready {
             Some(i) => placed.push(remaining.remove(i)),
+            // `validate` rejects cycles, so this is only a guard.
             None => {
-                return Err(DdlError::ForeignKeyCycle {
-                    tables: remaining.iter().map(|t| t.name.to_owned()).collect(),
-                });
+                return Err(DdlError::InvalidSchema(
+                    "the schema's foreign keys form a cycle".to_owned(),
+                ));
             }
         }
     }

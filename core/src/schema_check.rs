@@ -121,7 +121,7 @@ impl<'a> Message<'a> {
         let mut end = self.len;
         if self.wanted > self.len {
             // Make room for the marker, then back off to a character boundary.
-            end = if end >= 3 { end - 3 } else { 0 };
+            end = end.saturating_sub(3);
             while end > 0 && (self.buf[end] & 0b1100_0000) == 0b1000_0000 {
                 end -= 1;
             }
@@ -432,11 +432,11 @@ const fn check(tables: &[&TableDef], state: &mut [VisitState], message: &mut Mes
     }
     let mut i = 0;
     while i < tables.len() {
-        if state[i].color == 0 {
-            if let Some((from, to)) = find_cycle(tables, state, i) {
-                push_cycle(tables, state, from, to, message);
-                return false;
-            }
+        if state[i].color == 0
+            && let Some((from, to)) = find_cycle(tables, state, i)
+        {
+            push_cycle(tables, state, from, to, message);
+            return false;
         }
         i += 1;
     }
@@ -460,6 +460,8 @@ mod tests {
         }
     }
 
+    const COLUMNS: &[ColumnDef] = &[column("id"), column("ref_id")];
+
     const fn table(
         name: &'static str,
         rust_name: &'static str,
@@ -468,7 +470,7 @@ mod tests {
         TableDef {
             name,
             rust_name,
-            columns: &[column("id"), column("ref_id")],
+            columns: COLUMNS,
             primary_key: &["id"],
             uniques: &[],
             indexes: &[],
@@ -490,12 +492,12 @@ mod tests {
         Schema { tables }.validate()
     }
 
-    static A_TO_B: TableDef = table("a", "A", &[fk("b")]);
-    static B_TO_C: TableDef = table("b", "B", &[fk("c")]);
-    static C_TO_A: TableDef = table("c", "C", &[fk("a")]);
-    static C_ALONE: TableDef = table("c", "C", &[]);
-    static SELF_REF: TableDef = table("tree", "Tree", &[fk("tree")]);
-    static B_TO_A: TableDef = table("b", "B", &[fk("a"), fk("b")]);
+    const A_TO_B: TableDef = table("a", "A", &[fk("b")]);
+    const B_TO_C: TableDef = table("b", "B", &[fk("c")]);
+    const C_TO_A: TableDef = table("c", "C", &[fk("a")]);
+    const C_ALONE: TableDef = table("c", "C", &[]);
+    const SELF_REF: TableDef = table("tree", "Tree", &[fk("tree")]);
+    const B_TO_A: TableDef = table("b", "B", &[fk("a"), fk("b")]);
 
     #[test]
     fn valid_schemas() {
@@ -540,7 +542,7 @@ mod tests {
 
     #[test]
     fn duplicate_names() {
-        static OTHER_A: TableDef = table("a", "OtherA", &[]);
+        const OTHER_A: TableDef = table("a", "OtherA", &[]);
         assert_eq!(
             validate(&[&C_ALONE, &C_ALONE]),
             Err("table `c` (`C`) is listed twice".to_owned())
@@ -549,7 +551,7 @@ mod tests {
             validate(&[&A_TO_B, &B_TO_C, &C_ALONE, &OTHER_A]),
             Err("`A` and `OtherA` both have the table name `a`".to_owned())
         );
-        static TWO_IDS: TableDef = TableDef {
+        const TWO_IDS: TableDef = TableDef {
             columns: &[column("id"), column("id")],
             ..table("t", "T", &[])
         };
@@ -561,7 +563,7 @@ mod tests {
 
     #[test]
     fn unknown_columns() {
-        static BAD_KEY: TableDef = TableDef {
+        const BAD_KEY: TableDef = TableDef {
             primary_key: &["uid"],
             ..table("t", "T", &[])
         };
@@ -572,7 +574,7 @@ mod tests {
                     .to_owned()
             )
         );
-        static BAD_REF_COLUMN: TableDef = table(
+        const BAD_REF_COLUMN: TableDef = table(
             "t",
             "T",
             &[ForeignKeyDef {
@@ -587,7 +589,7 @@ mod tests {
                     .to_owned()
             )
         );
-        static BAD_ARITY: TableDef = table(
+        const BAD_ARITY: TableDef = table(
             "t",
             "T",
             &[ForeignKeyDef {

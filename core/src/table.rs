@@ -11,6 +11,11 @@ use crate::schema::TableDef;
 /// [`NAME`](Table::NAME) and [`PRIMARY_KEY`](Table::PRIMARY_KEY) are plain literals that never
 /// read another table, so `#[column(references = Other)]` can use them even when `Other` is the
 /// table itself (reading `Other::DEF` there would be a const-evaluation cycle).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a table: it does not implement `strata::Table`",
+    label = "not a table",
+    note = "add `#[derive(strata::Table)]` to the struct `{Self}`"
+)]
 pub trait Table {
     /// The table's name in the database.
     const NAME: &'static str;

@@ -101,7 +101,7 @@ pub enum Reference {
 
 /// `on_delete = ".."` / `on_update = ".."`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum ReferentialAction {
     Cascade,
     Restrict,
     SetNull,
@@ -119,8 +119,8 @@ pub struct ColumnAttrs {
     pub default: Attr<Default>,
     pub default_sql: Attr<String>,
     pub references: Attr<Reference>,
-    pub on_delete: Attr<Action>,
-    pub on_update: Attr<Action>,
+    pub on_delete: Attr<ReferentialAction>,
+    pub on_update: Attr<ReferentialAction>,
     pub rename: Attr<String>,
     pub renamed_from: Attr<String>,
     pub sql_type: Attr<String>,
@@ -149,10 +149,10 @@ impl TableAttrs {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta.path.clone();
                 if key == NAME {
-                    if let Some(expr) = value_expr(cx, &meta, NAME, "name = \"users\"")? {
-                        if let Some(lit) = non_empty_string(cx, &expr, "name = \"users\"") {
-                            out.name.set(cx, key.span(), lit);
-                        }
+                    if let Some(expr) = value_expr(cx, &meta, NAME, "name = \"users\"")?
+                        && let Some(lit) = non_empty_string(cx, &expr, "name = \"users\"")
+                    {
+                        out.name.set(cx, key.span(), lit);
                     }
                 } else if key == INDEX || key == UNIQUE || key == PRIMARY_KEY {
                     let ident = key
@@ -256,23 +256,23 @@ impl ColumnAttrs {
             }
         }
         if path == LENGTH {
-            if let Some(expr) = value_expr(cx, meta, LENGTH, "length = 64")? {
-                if let Some(length) = parse_length(cx, &expr) {
-                    self.length.set(cx, span, length);
-                }
+            if let Some(expr) = value_expr(cx, meta, LENGTH, "length = 64")?
+                && let Some(length) = parse_length(cx, &expr)
+            {
+                self.length.set(cx, span, length);
             }
         } else if path == DEFAULT {
-            if let Some(expr) = value_expr(cx, meta, DEFAULT, "default = 0")? {
-                if let Some(value) = parse_default(cx, &expr) {
-                    let tokens = expr.to_token_stream();
-                    self.default.set(cx, span, Default { value, tokens });
-                }
+            if let Some(expr) = value_expr(cx, meta, DEFAULT, "default = 0")?
+                && let Some(value) = parse_default(cx, &expr)
+            {
+                let tokens = expr.to_token_stream();
+                self.default.set(cx, span, Default { value, tokens });
             }
         } else if path == REFERENCES {
-            if let Some(expr) = value_expr(cx, meta, REFERENCES, "references = User")? {
-                if let Some(reference) = parse_reference(cx, &expr) {
-                    self.references.set(cx, span, reference);
-                }
+            if let Some(expr) = value_expr(cx, meta, REFERENCES, "references = User")?
+                && let Some(reference) = parse_reference(cx, &expr)
+            {
+                self.references.set(cx, span, reference);
             }
         } else if path == ON_DELETE || path == ON_UPDATE {
             let (attr, name) = if path == ON_DELETE {
@@ -281,10 +281,10 @@ impl ColumnAttrs {
                 (&mut self.on_update, ON_UPDATE)
             };
             let example = format!("{name} = \"cascade\"");
-            if let Some(expr) = value_expr(cx, meta, name, &example)? {
-                if let Some(action) = parse_action(cx, &expr, name) {
-                    attr.set(cx, span, action);
-                }
+            if let Some(expr) = value_expr(cx, meta, name, &example)?
+                && let Some(action) = parse_action(cx, &expr, name)
+            {
+                attr.set(cx, span, action);
             }
         } else {
             let (attr, example) = if path == DEFAULT_SQL {
@@ -306,10 +306,10 @@ impl ColumnAttrs {
                 );
                 return skip_value(meta);
             };
-            if let Some(expr) = value_expr(cx, meta, attr.name(), example)? {
-                if let Some(lit) = non_empty_string(cx, &expr, example) {
-                    attr.set(cx, span, lit.value());
-                }
+            if let Some(expr) = value_expr(cx, meta, attr.name(), example)?
+                && let Some(lit) = non_empty_string(cx, &expr, example)
+            {
+                attr.set(cx, span, lit.value());
             }
         }
         Ok(())
@@ -580,7 +580,7 @@ pub fn parse_table_column(text: &str) -> Option<(String, String)> {
     (valid(table) && valid(column)).then(|| (table.to_owned(), column.to_owned()))
 }
 
-fn parse_action(cx: &Ctxt, expr: &Expr, name: Symbol) -> Option<Action> {
+fn parse_action(cx: &Ctxt, expr: &Expr, name: Symbol) -> Option<ReferentialAction> {
     let message = format!(
         "expected one of \"cascade\", \"restrict\", \"set_null\", \"no_action\", as in `{name} = \"cascade\"`"
     );
@@ -588,10 +588,10 @@ fn parse_action(cx: &Ctxt, expr: &Expr, name: Symbol) -> Option<Action> {
         Expr::Lit(ExprLit {
             lit: Lit::Str(lit), ..
         }) => match lit.value().as_str() {
-            "cascade" => Some(Action::Cascade),
-            "restrict" => Some(Action::Restrict),
-            "set_null" => Some(Action::SetNull),
-            "no_action" => Some(Action::NoAction),
+            "cascade" => Some(ReferentialAction::Cascade),
+            "restrict" => Some(ReferentialAction::Restrict),
+            "set_null" => Some(ReferentialAction::SetNull),
+            "no_action" => Some(ReferentialAction::NoAction),
             _ => {
                 cx.error_spanned_by(lit, message);
                 None
@@ -637,8 +637,8 @@ mod tests {
             attrs.references.get(),
             Some(Reference::Named { table, column }) if table == "users" && column == "id"
         ));
-        assert_eq!(attrs.on_delete.get(), Some(&Action::SetNull));
-        assert_eq!(attrs.on_update.get(), Some(&Action::NoAction));
+        assert_eq!(attrs.on_delete.get(), Some(&ReferentialAction::SetNull));
+        assert_eq!(attrs.on_update.get(), Some(&ReferentialAction::NoAction));
         assert_eq!(attrs.rename.get().map(String::as_str), Some("a"));
         assert_eq!(attrs.renamed_from.get().map(String::as_str), Some("b"));
         assert_eq!(attrs.sql_type.get().map(String::as_str), Some("TEXT"));

@@ -75,13 +75,13 @@ fn check_field(cx: &Ctxt, field: &Field) {
              as in `sql_type = \"VARCHAR(64)\"`",
         );
     }
-    if let (Some(span), Some(old)) = (attrs.renamed_from.span(), attrs.renamed_from.get()) {
-        if *old == field.column_name {
-            cx.error_at(
-                span,
-                format_args!("`renamed_from` names the column's current name `{old}`"),
-            );
-        }
+    if let (Some(span), Some(old)) = (attrs.renamed_from.span(), attrs.renamed_from.get())
+        && *old == field.column_name
+    {
+        cx.error_at(
+            span,
+            format_args!("`renamed_from` names the column's current name `{old}`"),
+        );
     }
 }
 

@@ -2,17 +2,18 @@
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::ast::{Container, Field};
-use super::attr::{Action, DefaultLit, Reference};
+use super::attr::{DefaultLit, Reference, ReferentialAction};
 
 /// The full expansion of a valid struct.
 pub fn expand(container: &Container) -> TokenStream {
     let ident = container.ident;
     let core = quote!(::strata::__private::core);
     let table_name = &container.table_name;
-    let rust_name = ident.to_string();
+    let rust_name = ident.unraw().to_string();
     let primary_key = primary_key_columns(container);
 
     let columns = container.columns().map(|field| column_def(field));
@@ -57,7 +58,7 @@ pub fn fallback(container: &Container) -> TokenStream {
     let ident = container.ident;
     let core = quote!(::strata::__private::core);
     let table_name = &container.table_name;
-    let rust_name = ident.to_string();
+    let rust_name = ident.unraw().to_string();
     let (impl_generics, ty_generics, where_clause) = container.original.generics.split_for_impl();
     let constants = if container.supported_shape {
         column_constants(container)
@@ -105,7 +106,6 @@ fn primary_key_columns(container: &Container) -> Vec<String> {
 
 /// The column name of the field a table-level list names (checked to exist beforehand).
 fn column_name_of(container: &Container, ident: &syn::Ident) -> String {
-    use syn::ext::IdentExt;
     let name = ident.unraw().to_string();
     container
         .fields
@@ -208,13 +208,13 @@ fn index_defs(container: &Container, unique: bool) -> Vec<TokenStream> {
     out
 }
 
-fn action_tokens(action: Option<&Action>) -> TokenStream {
+fn action_tokens(action: Option<&ReferentialAction>) -> TokenStream {
     let core = quote!(::strata::__private::core);
     option(action.map(|action| match action {
-        Action::Cascade => quote!(#core::FkAction::Cascade),
-        Action::Restrict => quote!(#core::FkAction::Restrict),
-        Action::SetNull => quote!(#core::FkAction::SetNull),
-        Action::NoAction => quote!(#core::FkAction::NoAction),
+        ReferentialAction::Cascade => quote!(#core::FkAction::Cascade),
+        ReferentialAction::Restrict => quote!(#core::FkAction::Restrict),
+        ReferentialAction::SetNull => quote!(#core::FkAction::SetNull),
+        ReferentialAction::NoAction => quote!(#core::FkAction::NoAction),
     }))
 }
 

@@ -8,6 +8,7 @@ pub struct Money {
 pub struct Invoice {
     #[column(primary_key)]
     pub id: i64,
+    pub deposit: Money,
     pub total: Option<Money>,
 }
 
