@@ -7,7 +7,6 @@ use strata::{
     Backend, ColumnDef, ColumnDefault, Dialect, FkAction, Schema, Snapshot, SqlType, Table,
     TableDef,
 };
-use strata_runtime::testing;
 
 /// A default that would do damage if it were pasted into SQL unquoted.
 const INJECTION: &str = "x'); DROP TABLE \"user\"; DROP TABLE `user`; -- \\";
@@ -351,31 +350,21 @@ where
         .unwrap();
 }
 
-#[tokio::test]
-async fn sqlite() {
-    let db = testing::sqlite().await;
-    create_reflect_drop(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn sqlite(pool: strata::sqlx::SqlitePool) {
+    create_reflect_drop(&pool).await;
 }
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres() {
-    let Some(db) = testing::postgres().await else {
-        return;
-    };
-    create_reflect_drop(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn postgres(pool: strata::sqlx::PgPool) {
+    create_reflect_drop(&pool).await;
 }
 
 #[cfg(feature = "mysql")]
-#[tokio::test]
-async fn mysql() {
-    let Some(db) = testing::mysql().await else {
-        return;
-    };
-    create_reflect_drop(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn mysql(pool: strata::sqlx::MySqlPool) {
+    create_reflect_drop(&pool).await;
 }
 
 #[derive(Table)]
@@ -396,12 +385,9 @@ static UNSIGNED: Schema = strata::schema![User, Counter];
 static TINY: Schema = strata::schema![Tiny];
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres_refuses_unsigned_and_i8_columns_and_creates_nothing() {
-    let Some(db) = testing::postgres().await else {
-        return;
-    };
-    let err = strata::runtime::create_all(&db.pool, &UNSIGNED)
+#[strata::test]
+async fn postgres_refuses_unsigned_and_i8_columns_and_creates_nothing(pool: strata::sqlx::PgPool) {
+    let err = strata::runtime::create_all(&pool, &UNSIGNED)
         .await
         .unwrap_err();
     assert_eq!(
@@ -409,35 +395,30 @@ async fn postgres_refuses_unsigned_and_i8_columns_and_creates_nothing() {
         "column `counter.hits` has type u32, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL has no unsigned types; use i64"
     );
-    let err = strata::runtime::create_all(&db.pool, &TINY)
-        .await
-        .unwrap_err();
+    let err = strata::runtime::create_all(&pool, &TINY).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "column `tiny.level` has type i8, which PostgreSQL cannot store as sqlx binds it; \
          PostgreSQL's one-byte type is \"char\"; use i16"
     );
     assert!(
-        strata::runtime::reflect(&db.pool)
+        strata::runtime::reflect(&pool)
             .await
             .unwrap()
             .tables
             .is_empty()
     );
-    db.close().await;
 }
 
-#[tokio::test]
-async fn sqlite_stores_unsigned_and_i8_columns() {
-    let db = testing::sqlite().await;
-    strata::runtime::create_all(&db.pool, &TINY).await.unwrap();
-    let live = strata::runtime::reflect(&db.pool).await.unwrap();
+#[strata::test]
+async fn sqlite_stores_unsigned_and_i8_columns(pool: strata::sqlx::SqlitePool) {
+    strata::runtime::create_all(&pool, &TINY).await.unwrap();
+    let live = strata::runtime::reflect(&pool).await.unwrap();
     assert_eq!(
         column(&live, "tiny", "level").db_type.as_deref(),
         Some("TINYINT")
     );
     live.matches(&TINY.snapshot()).unwrap();
-    db.close().await;
 }
 
 #[derive(Table)]
@@ -451,12 +432,9 @@ pub struct Bad {
 
 static BAD: Schema = strata::schema![Bad];
 
-#[tokio::test]
-async fn a_failing_statement_names_the_table_and_the_statement() {
-    let db = testing::sqlite().await;
-    let err = strata::runtime::create_all(&db.pool, &BAD)
-        .await
-        .unwrap_err();
+#[strata::test]
+async fn a_failing_statement_names_the_table_and_the_statement(pool: strata::sqlx::SqlitePool) {
+    let err = strata::runtime::create_all(&pool, &BAD).await.unwrap_err();
     // SQLite wants a function-call default in parentheses: the database's own message.
     assert_eq!(
         err.to_string(),
@@ -464,13 +442,12 @@ async fn a_failing_statement_names_the_table_and_the_statement() {
          error returned from database: (code: 1) near \"(\": syntax error"
     );
     assert!(
-        strata::runtime::reflect(&db.pool)
+        strata::runtime::reflect(&pool)
             .await
             .unwrap()
             .tables
             .is_empty()
     );
-    db.close().await;
 }
 
 /// A schema built by hand (not by `schema!`, which checks at compile time) is checked at the
@@ -503,10 +480,11 @@ static DANGLING: Schema = Schema {
     tables: &[&DANGLING_POST],
 };
 
-#[tokio::test]
-async fn a_hand_built_schema_with_a_missing_table_is_refused_before_anything_runs() {
-    let db = testing::sqlite().await;
-    let err = strata::runtime::create_all(&db.pool, &DANGLING)
+#[strata::test]
+async fn a_hand_built_schema_with_a_missing_table_is_refused_before_anything_runs(
+    pool: strata::sqlx::SqlitePool,
+) {
+    let err = strata::runtime::create_all(&pool, &DANGLING)
         .await
         .unwrap_err();
     assert_eq!(
@@ -514,13 +492,12 @@ async fn a_hand_built_schema_with_a_missing_table_is_refused_before_anything_run
         "table `posts` references table `authors`, which is not in this schema"
     );
     assert!(
-        strata::runtime::reflect(&db.pool)
+        strata::runtime::reflect(&pool)
             .await
             .unwrap()
             .tables
             .is_empty()
     );
-    db.close().await;
 }
 
 /// Names that break SQL built by pasting: quotes of both kinds, a keyword, a semicolon.
@@ -621,31 +598,21 @@ async fn odd_and_long_names<DB: Backend>(pool: &sqlx::Pool<DB>) {
     );
 }
 
-#[tokio::test]
-async fn sqlite_odd_and_long_names() {
-    let db = testing::sqlite().await;
-    odd_and_long_names(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn sqlite_odd_and_long_names(pool: strata::sqlx::SqlitePool) {
+    odd_and_long_names(&pool).await;
 }
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres_odd_and_long_names() {
-    let Some(db) = testing::postgres().await else {
-        return;
-    };
-    odd_and_long_names(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn postgres_odd_and_long_names(pool: strata::sqlx::PgPool) {
+    odd_and_long_names(&pool).await;
 }
 
 #[cfg(feature = "mysql")]
-#[tokio::test]
-async fn mysql_odd_and_long_names() {
-    let Some(db) = testing::mysql().await else {
-        return;
-    };
-    odd_and_long_names(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn mysql_odd_and_long_names(pool: strata::sqlx::MySqlPool) {
+    odd_and_long_names(&pool).await;
 }
 
 /// `user` is fine; `half_bad` fails on every backend (SQLite wants a call in parentheses; the
@@ -686,21 +653,15 @@ async fn create_all_is_atomic<DB: Backend>(pool: &sqlx::Pool<DB>) {
     );
 }
 
-#[tokio::test]
-async fn sqlite_create_all_is_atomic() {
-    let db = testing::sqlite().await;
-    create_all_is_atomic(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn sqlite_create_all_is_atomic(pool: strata::sqlx::SqlitePool) {
+    create_all_is_atomic(&pool).await;
 }
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres_create_all_is_atomic() {
-    let Some(db) = testing::postgres().await else {
-        return;
-    };
-    create_all_is_atomic(&db.pool).await;
-    db.close().await;
+#[strata::test]
+async fn postgres_create_all_is_atomic(pool: strata::sqlx::PgPool) {
+    create_all_is_atomic(&pool).await;
 }
 
 #[derive(Table)]
@@ -715,37 +676,27 @@ pub struct Wide {
 static WIDE: Schema = strata::schema![Wide];
 
 #[cfg(feature = "mysql")]
-#[tokio::test]
-async fn mysql_refuses_an_index_over_3072_bytes_naming_it() {
-    let Some(db) = testing::mysql().await else {
-        return;
-    };
-    let err = strata::runtime::create_all(&db.pool, &WIDE)
-        .await
-        .unwrap_err();
+#[strata::test]
+async fn mysql_refuses_an_index_over_3072_bytes_naming_it(pool: strata::sqlx::MySqlPool) {
+    let err = strata::runtime::create_all(&pool, &WIDE).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "index `wide_a_b_idx` on table `wide` covers 3200 bytes at 4 bytes a character (utf8mb4), \
          more than MySQL's 3072; give its text columns a smaller `length`"
     );
     assert!(
-        strata::runtime::reflect(&db.pool)
+        strata::runtime::reflect(&pool)
             .await
             .unwrap()
             .tables
             .is_empty()
     );
-    db.close().await;
 }
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres_takes_the_wide_index() {
-    let Some(db) = testing::postgres().await else {
-        return;
-    };
-    strata::runtime::create_all(&db.pool, &WIDE).await.unwrap();
-    let live = strata::runtime::reflect(&db.pool).await.unwrap();
+#[strata::test]
+async fn postgres_takes_the_wide_index(pool: strata::sqlx::PgPool) {
+    strata::runtime::create_all(&pool, &WIDE).await.unwrap();
+    let live = strata::runtime::reflect(&pool).await.unwrap();
     assert_eq!(names(&table(&live, "wide").indexes), [strings(&["a", "b"])]);
-    db.close().await;
 }

@@ -277,6 +277,7 @@ async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
 /// The server ends the migrating connection (`pg_terminate_backend`, MariaDB `KILL`) while a
 /// long migration runs: the upgrade returns a clear error naming the migration and the
 /// statement, no lock is left, and a retry succeeds (on MySQL after the repair the error names).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn connection_dropped_by_the_server<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     strata::runtime::upgrade_to(pool, &SLOW, 1).await.unwrap();
     execute(pool, "UPDATE slow_config SET amount = 120").await;

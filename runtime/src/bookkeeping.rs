@@ -2,6 +2,7 @@
 //! back. Every statement is rendered here from the quoted table name and literals strata
 //! produces itself (versions, hex checksums, migration names), never from raw user text.
 
+use strata_core::ddl::{quote_ident, quote_str};
 use strata_core::{Dialect, head_digest};
 
 use crate::backend::{Value, ValueKind};
@@ -78,36 +79,6 @@ pub(crate) struct Sql {
     quoted: String,
 }
 
-/// Quotes an identifier for `dialect`, doubling the quote character inside it.
-pub(crate) fn quote_ident(dialect: Dialect, name: &str) -> String {
-    let q = if dialect == Dialect::Mysql { '`' } else { '"' };
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push(q);
-    for c in name.chars() {
-        if c == q {
-            out.push(q);
-        }
-        out.push(c);
-    }
-    out.push(q);
-    out
-}
-
-/// A string literal for `dialect` (MySQL also escapes backslashes).
-pub(crate) fn quote_literal(dialect: Dialect, value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for c in value.chars() {
-        match c {
-            '\'' => out.push_str("''"),
-            '\\' if dialect == Dialect::Mysql => out.push_str("\\\\"),
-            _ => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
 impl Sql {
     pub fn new(dialect: Dialect, table: &str) -> Sql {
         Sql {
@@ -135,7 +106,7 @@ impl Sql {
     }
 
     fn literal(&self, value: &str) -> String {
-        quote_literal(self.dialect, value)
+        quote_str(self.dialect, value)
     }
 
     pub fn create_table(&self) -> String {

@@ -383,16 +383,16 @@ pub(crate) fn database_message(error: &sqlx::Error) -> (String, Option<String>) 
         }
         return (error.to_string(), None);
     };
-    let mut code = db.code().map(|c| c.into_owned());
     // MySQL users know errors by number (ERROR 1146); the SQLSTATE alone is ambiguous.
     #[cfg(feature = "mysql")]
     if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        code = Some(match my.code() {
+        let code = match my.code() {
             Some(state) => format!("{}, SQLSTATE {state}", my.number()),
             None => my.number().to_string(),
-        });
+        };
+        return (db.message().to_string(), Some(code));
     }
-    (db.message().to_string(), code)
+    (db.message().to_string(), db.code().map(|c| c.into_owned()))
 }
 
 #[cfg(test)]

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use strata_core::Dialect;
 
 use crate::backend::{Backend, ValueKind};
-use crate::bookkeeping::quote_literal;
 use crate::error::Error;
 use crate::session::Session;
+use strata_core::ddl::quote_str;
 
 pub(crate) struct Lock {
     dialect: Dialect,
@@ -87,7 +87,7 @@ impl Lock {
     }
 
     fn pg_key(&self) -> String {
-        let table = quote_literal(self.dialect, &self.table);
+        let table = quote_str(self.dialect, &self.table);
         format!(
             "('x' || substr(md5(current_database() || '.' || current_schema() || '.' || {table}), 1, 16))::bit(64)::bigint"
         )
@@ -207,7 +207,7 @@ impl Lock {
             Dialect::Sqlite => return Ok(()),
             Dialect::Postgres => format!("SELECT pg_try_advisory_lock({})", self.pg_key()),
             Dialect::Mysql => {
-                let table = quote_literal(self.dialect, &self.table);
+                let table = quote_str(self.dialect, &self.table);
                 // 7 + 57 = 64 characters, MySQL's limit for lock names.
                 format!(
                     "SELECT GET_LOCK(lock_name, 0), lock_name FROM (SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', {table}), 256), 57)) AS lock_name) AS l"
@@ -256,7 +256,7 @@ impl Lock {
         let sql = match (self.dialect, &self.mysql_name) {
             (Dialect::Postgres, _) => format!("SELECT pg_advisory_unlock({})", self.pg_key()),
             (Dialect::Mysql, Some(name)) => {
-                format!("SELECT RELEASE_LOCK({})", quote_literal(self.dialect, name))
+                format!("SELECT RELEASE_LOCK({})", quote_str(self.dialect, name))
             }
             _ => return,
         };

@@ -71,8 +71,12 @@ pub fn with_database(url: &str, database: &str) -> String {
 // Server databases exist only with the `postgres` or `mysql` feature.
 #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
 enum Cleanup {
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // made only by `sqlite()`
     SqliteFile(std::path::PathBuf),
-    ServerDatabase { admin_url: String, name: String },
+    ServerDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 /// A database that exists for one test and is removed when this value is dropped.

@@ -32,3 +32,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     pool.close().await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use strata::sqlx;
+
+    /// Each `#[strata::test]` gets a fresh database with the migrations applied, removed
+    /// afterwards (`cargo test -p service`).
+    #[strata::test(migrations = MIGRATIONS)]
+    async fn a_post_belongs_to_an_existing_user(pool: sqlx::SqlitePool) {
+        sqlx::query("INSERT INTO users (id, name) VALUES (1, 'ada')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO posts (user_id, body) VALUES (1, 'hello')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let orphan = sqlx::query("INSERT INTO posts (user_id, body) VALUES (2, 'lost')")
+            .execute(&pool)
+            .await
+            .unwrap_err();
+        assert!(
+            orphan.to_string().contains("FOREIGN KEY constraint failed"),
+            "{orphan}"
+        );
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM posts")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(bodies, ["hello"]);
+    }
+}
