@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::{Backend, BoxFuture};
+use strata_core::Dialect;
+
+use crate::{Backend, BoxFuture, Value, ValueKind};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -581,4 +583,75 @@ async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn Any + S
     // Dropping a future that panicked may panic again; the first panic is the one to report.
     let _ = std::panic::catch_unwind(AssertUnwindSafe(move || drop(future)));
     outcome
+}
+
+/// Runs `sql` on a connection of `pool`; panics with the statement on failure (test support).
+pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) {
+    let mut conn = pool
+        .acquire()
+        .await
+        .unwrap_or_else(|e| panic!("cannot acquire a connection: {e}"));
+    DB::execute(&mut conn, sql.to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The first column of every row, as text (`NULL` for SQL NULL, integers printed).
+pub async fn texts<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String> {
+    first_column(pool, sql, ValueKind::Text)
+        .await
+        .into_iter()
+        .map(|value| match value {
+            Value::Text(t) => t,
+            Value::Null => "NULL".to_string(),
+            Value::Int(i) => i.to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The first column of every row, as integers; panics on anything else.
+pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
+    first_column(pool, sql, ValueKind::Int)
+        .await
+        .into_iter()
+        .map(|value| {
+            value
+                .as_int()
+                .unwrap_or_else(|| panic!("{sql}: {value:?} is not an integer"))
+        })
+        .collect()
+}
+
+/// The tables of the database, sorted (a bookkeeping table included).
+pub async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
+    let sql = match DB::DIALECT {
+        Dialect::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Dialect::Postgres => {
+            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        }
+        Dialect::Mysql => {
+            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
+        }
+    };
+    texts(pool, sql).await
+}
+
+async fn first_column<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    sql: &str,
+    kind: ValueKind,
+) -> Vec<Value> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .unwrap_or_else(|e| panic!("cannot acquire a connection: {e}"));
+    DB::fetch(&mut conn, sql.to_string(), &[kind])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .filter_map(|row| row.into_iter().next())
+        .collect()
 }

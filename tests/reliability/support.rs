@@ -5,58 +5,7 @@ use std::time::{Duration, Instant};
 
 use strata::Backend;
 use strata::Dialect;
-use strata_runtime::{Value, ValueKind};
-
-/// Runs `sql` on a connection of `pool`; panics with the statement on failure.
-pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) {
-    let mut conn = pool.acquire().await.unwrap();
-    DB::execute(&mut conn, sql.to_string())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-/// The first column of every row, as text (`NULL` for SQL NULL, integers printed).
-pub async fn texts<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String> {
-    let mut conn = pool.acquire().await.unwrap();
-    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Text])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.into_iter()
-        .map(|r| match &r[0] {
-            Value::Text(t) => t.clone(),
-            Value::Null => "NULL".to_string(),
-            Value::Int(i) => i.to_string(),
-            other => format!("{other:?}"),
-        })
-        .collect()
-}
-
-/// The first column of every row, as integers.
-pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
-    let mut conn = pool.acquire().await.unwrap();
-    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Int])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.into_iter()
-        .map(|r| r[0].as_int().unwrap_or_else(|| panic!("{sql}: {:?}", r[0])))
-        .collect()
-}
-
-/// The tables of the database, sorted (the bookkeeping table included).
-pub async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
-    let sql = match DB::DIALECT {
-        Dialect::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        }
-        Dialect::Postgres => {
-            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
-        }
-        Dialect::Mysql => {
-            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
-        }
-    };
-    texts(pool, sql).await
-}
+pub use strata_runtime::testing::{execute, ints, table_names, texts};
 
 /// Polls `check` every 50 ms until it returns true or `limit` passes; returns how long it took,
 /// or `None` when it never became true.

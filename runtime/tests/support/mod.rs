@@ -4,11 +4,9 @@
 
 use std::borrow::Cow;
 
-use strata_core::{
-    Dialect, Migration, Migrations, MigrationsConfig, Script, checksum, head_digest,
-};
-use strata_runtime::Backend;
-use strata_runtime::{Value, ValueKind};
+use strata_core::{Migration, Migrations, MigrationsConfig, Script, checksum, head_digest};
+#[allow(unused_imports)] // not every suite uses every helper
+pub use strata_runtime::testing::{execute, ints, table_names, texts as query};
 
 /// One version: (version, name, up script, optional down script); the same SQL for every
 /// dialect.
@@ -75,45 +73,6 @@ pub fn tables(n: i64) -> Migrations {
     repo(&specs)
 }
 
-/// Runs `sql` on its own connection and returns the first column of every row as text
-/// (integers printed).
-pub async fn query<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String> {
-    let mut conn = pool.acquire().await.unwrap();
-    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Text])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.into_iter()
-        .map(|r| match &r[0] {
-            Value::Text(t) => t.clone(),
-            Value::Null => "NULL".to_string(),
-            other => format!("{other:?}"),
-        })
-        .collect()
-}
-
-pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) {
-    let mut conn = pool.acquire().await.unwrap();
-    DB::execute(&mut conn, sql.to_string())
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-/// The user tables of the database, sorted (the bookkeeping table included).
-pub async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
-    let sql = match DB::DIALECT {
-        Dialect::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-        }
-        Dialect::Postgres => {
-            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
-        }
-        Dialect::Mysql => {
-            "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
-        }
-    };
-    query(pool, sql).await
-}
-
 /// The database name in a test URL.
 pub fn database_name(url: &str) -> String {
     let path = url.split('?').next().unwrap_or(url);
@@ -151,15 +110,4 @@ macro_rules! on_each_backend {
             }
         )*
     };
-}
-
-/// The first column of every row as an integer.
-pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
-    let mut conn = pool.acquire().await.unwrap();
-    let rows = DB::fetch(&mut conn, sql.to_string(), &[ValueKind::Int])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.into_iter()
-        .map(|r| r[0].as_int().unwrap_or(-1))
-        .collect()
 }
