@@ -257,3 +257,8 @@ pub mod __private {
     pub use strata_runtime as runtime;
     pub use strata_runtime::testing;
 }
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
