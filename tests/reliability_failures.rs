@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use strata::{Backend, Dialect, Error, Migrator, VersionState};
+use strata_runtime::on_each_backend;
 use strata_runtime::testing::TestBackend;
 use support::{execute, ints, lock_is_held, table_names, texts, wait_until};
 
@@ -540,7 +541,7 @@ async fn killed_mid_no_transaction_migration_on_postgres() {
     db.close().await;
 }
 
-on_each_server!(connection_dropped_by_the_server);
+on_each_backend!(servers: connection_dropped_by_the_server);
 on_each_backend!(
     killed_mid_migration,
     many_upgraders_on_fresh_databases,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use strata::{Backend, Dialect, Migrations, Table};
+use strata_runtime::on_each_backend;
 use support::{execute, ints, table_names, texts};
 
 // ---------------------------------------------------------------------------------------------

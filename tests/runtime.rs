@@ -44,7 +44,7 @@ async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
     names
 }
 
-async fn embedded_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
+async fn embedded_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     assert_eq!(
         strata::runtime::db_version(pool, &MIGRATIONS)
             .await
@@ -81,7 +81,7 @@ async fn embedded_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
     assert!(table_names(pool).await.is_empty());
 }
 
-async fn create_then_stamp<DB: Backend>(pool: &sqlx::Pool<DB>) {
+async fn create_then_stamp<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let report = strata::runtime::upgrade_or_create(pool, &MIGRATIONS, &SCHEMA)
         .await
         .unwrap();
@@ -111,7 +111,7 @@ async fn create_then_stamp<DB: Backend>(pool: &sqlx::Pool<DB>) {
     );
 }
 
-async fn existing_tables_mean_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
+async fn existing_tables_mean_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let mut conn = pool.acquire().await.unwrap();
     DB::execute(
         &mut conn,
@@ -127,36 +127,7 @@ async fn existing_tables_mean_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>) {
     assert_eq!(table_names(pool).await, vec!["posts", "unrelated", "users"]);
 }
 
-macro_rules! on_each_backend {
-    ($($name:ident),*) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let db = strata_runtime::testing::sqlite().await;
-                super::$name(&db.pool).await;
-                db.close().await;
-            }
-
-            #[cfg(feature = "postgres")]
-            #[tokio::test]
-            async fn postgres() {
-                let Some(db) = strata_runtime::testing::postgres().await else { return };
-                super::$name(&db.pool).await;
-                db.close().await;
-            }
-
-            #[cfg(feature = "mysql")]
-            #[tokio::test]
-            async fn mysql() {
-                let Some(db) = strata_runtime::testing::mysql().await else { return };
-                super::$name(&db.pool).await;
-                db.close().await;
-            }
-        }
-    )*};
-}
-
-on_each_backend!(
+strata_runtime::on_each_backend!(
     embedded_upgrade,
     create_then_stamp,
     existing_tables_mean_upgrade

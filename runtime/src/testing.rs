@@ -655,3 +655,61 @@ async fn first_column<DB: Backend>(
         .filter_map(|row| row.into_iter().next())
         .collect()
 }
+
+/// Generates, for each named `async fn(&sqlx::Pool<DB>, url: &str)` generic over `Backend`, a
+/// module of tests that run it on a fresh SQLite, PostgreSQL and MySQL database (the server
+/// ones behind the caller's `postgres` / `mysql` features). `on_each_backend!(servers: f)` runs
+/// it on the server backends only. The calling test crate needs tokio with its `macros` feature.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_each_backend {
+    (servers: $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[cfg(feature = "postgres")]
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = $crate::testing::postgres().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "mysql")]
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    let Some(db) = $crate::testing::mysql().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+            }
+        )*
+    };
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let db = $crate::testing::sqlite().await;
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "postgres")]
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = $crate::testing::postgres().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+
+                #[cfg(feature = "mysql")]
+                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    let Some(db) = $crate::testing::mysql().await else { return };
+                    super::$name(&db.pool, &db.url).await;
+                    db.close().await;
+                }
+            }
+        )*
+    };
+}

@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use strata_core::Dialect;
+use strata_runtime::on_each_backend;
 use strata_runtime::{Backend, Error, Migrator, VersionState};
 use support::{execute, ints, query, repo, table_names, tables};
 

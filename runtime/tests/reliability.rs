@@ -7,6 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use strata_core::Dialect;
+use strata_runtime::on_each_backend;
 use strata_runtime::{Backend, Error, Migrator, VersionState};
 use support::{database_name, execute, ints, repo, table_names};
 

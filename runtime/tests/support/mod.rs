@@ -78,36 +78,3 @@ pub fn database_name(url: &str) -> String {
     let path = url.split('?').next().unwrap_or(url);
     path.rsplit('/').next().unwrap_or("").to_string()
 }
-
-/// Runs an async test body against a fresh database of each backend.
-#[macro_export]
-macro_rules! on_each_backend {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let db = strata_runtime::testing::sqlite().await;
-                    super::$name(&db.pool, &db.url).await;
-                    db.close().await;
-                }
-
-                #[cfg(feature = "postgres")]
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Some(db) = strata_runtime::testing::postgres().await else { return };
-                    super::$name(&db.pool, &db.url).await;
-                    db.close().await;
-                }
-
-                #[cfg(feature = "mysql")]
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn mysql() {
-                    let Some(db) = strata_runtime::testing::mysql().await else { return };
-                    super::$name(&db.pool, &db.url).await;
-                    db.close().await;
-                }
-            }
-        )*
-    };
-}
