@@ -150,7 +150,7 @@ fn expected_types(dialect: Dialect) -> [&'static str; 16] {
             "date",
             "time(6)",
             "datetime(6)",
-            "timestamp(6)",
+            "datetime(6)",
             "binary(16)",
             "json",
             "decimal(65,30)",

@@ -182,7 +182,11 @@ async fn killed_mid_migration<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
         Dialect::Sqlite => 4_000_000_000_i64, // rows: minutes of work
         _ => 120,                             // seconds
     };
-    execute(pool, &format!("UPDATE slow_config SET amount = {amount}")).await;
+    execute(
+        pool,
+        sqlx::AssertSqlSafe(format!("UPDATE slow_config SET amount = {amount}")),
+    )
+    .await;
 
     kill_in_slow_statement(pool, url, "slow").await;
     if DB::DIALECT == Dialect::Sqlite {
@@ -310,7 +314,7 @@ async fn connection_dropped_by_the_server<DB: Backend>(pool: &sqlx::Pool<DB>, ur
             format!("KILL {}", id[0])
         }
     };
-    execute(pool, &kill).await;
+    execute(pool, sqlx::AssertSqlSafe(kill)).await;
     let started = Instant::now();
     let err = tokio::time::timeout(Duration::from_secs(10), task)
         .await

@@ -352,15 +352,19 @@ async fn injection_looking_names_are_quoted<DB: Backend>(pool: &sqlx::Pool<DB>, 
         _ => format!("\"{}\"", name.replace('"', "\"\"")),
     };
     let table = q("evil\"; DROP TABLE victims; --");
-    execute(pool, &format!("INSERT INTO {table} (id) VALUES (1)")).await;
+    execute(
+        pool,
+        sqlx::AssertSqlSafe(format!("INSERT INTO {table} (id) VALUES (1)")),
+    )
+    .await;
     let row = texts(
         pool,
-        &format!(
+        sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM {table} UNION ALL SELECT {} FROM {table} UNION ALL SELECT CAST({} AS CHAR(10)) FROM {table}",
             q("note'); DROP TABLE victims; --"),
             q("back`tick]x"),
             q("select"),
-        ),
+        )),
     )
     .await;
     assert_eq!(

@@ -113,9 +113,9 @@ async fn create_then_stamp<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
 
 async fn existing_tables_mean_upgrade<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let mut conn = pool.acquire().await.unwrap();
-    DB::execute(
+    DB::execute_audited(
         &mut conn,
-        "CREATE TABLE unrelated (id INTEGER PRIMARY KEY)".to_string(),
+        sqlx::SqlStr::from_static("CREATE TABLE unrelated (id INTEGER PRIMARY KEY)"),
     )
     .await
     .unwrap();

@@ -427,7 +427,10 @@ pub fn column_type(
         (Dialect::Mysql, SqlType::Timestamp) => "DATETIME(6)",
         (Dialect::Sqlite, SqlType::Timestamp) => "DATETIME",
         (Dialect::Postgres, SqlType::Timestamp) => "TIMESTAMP",
-        (Dialect::Mysql, SqlType::TimestampTz) => "TIMESTAMP(6)",
+        // Not TIMESTAMP: MariaDB's ends in 2038 (later values are silently replaced), and the
+        // first one in a table gets an implicit ON UPDATE CURRENT_TIMESTAMP. Values are UTC,
+        // the session time zone sqlx sets.
+        (Dialect::Mysql, SqlType::TimestampTz) => "DATETIME(6)",
         (_, SqlType::TimestampTz) => "TIMESTAMPTZ",
         (Dialect::Postgres, SqlType::Uuid) => "UUID",
         (Dialect::Mysql, SqlType::Uuid) => "BINARY(16)",

@@ -8,6 +8,7 @@
 pub mod ddl;
 pub mod dialect;
 pub mod migration;
+pub mod rendered;
 pub mod schema;
 mod schema_check;
 pub mod snapshot;
@@ -26,5 +27,6 @@ pub use snapshot::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
+pub use rendered::RenderedSql;
 pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;

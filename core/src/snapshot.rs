@@ -339,6 +339,8 @@ fn stored_type(
         (Some(Dialect::Sqlite), _) if rowid => SqlType::BigInt,
         (Some(Dialect::Sqlite), SqlType::Uuid) => SqlType::Blob,
         (Some(Dialect::Sqlite), SqlType::Json) => SqlType::Text,
+        // MySQL stores a zoned time as DATETIME(6) in UTC (TIMESTAMP in older tables).
+        (Some(Dialect::Mysql), SqlType::TimestampTz) => SqlType::Timestamp,
         (Some(Dialect::Mysql), SqlType::Text) if table.is_key_column(snapshot, &column.name) => {
             SqlType::Varchar(255)
         }

@@ -5,7 +5,13 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use strata_core::Dialect;
+use strata_core::{Dialect, RenderedSql};
+
+/// The one place rendered SQL is vouched for: [`RenderedSql`] is built only from static text,
+/// identifiers and literals strata-core quotes, integers, core's DDL and script statements.
+fn audited(sql: &RenderedSql) -> sqlx::SqlStr {
+    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql.as_str().to_owned()))
+}
 
 /// A boxed, `Send` future: what the backend's hidden methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -36,6 +42,8 @@ pub enum Value {
     Bool(bool),
     /// A floating-point number.
     Float(f64),
+    /// An integer too large for `i64` (a MySQL unsigned column), as the database printed it.
+    OutOfRange(String),
 }
 
 impl Value {
@@ -82,14 +90,34 @@ pub trait Backend: sqlx::Database + sealed::Sealed {
     #[doc(hidden)]
     fn execute<'c>(
         conn: &'c mut Self::Connection,
-        sql: String,
-    ) -> BoxFuture<'c, Result<u64, sqlx::Error>>;
+        sql: &'c RenderedSql,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
+        Self::execute_audited(conn, audited(sql))
+    }
 
     /// Sends one query with the simple protocol and decodes each row's columns as `kinds` says.
     #[doc(hidden)]
     fn fetch<'c>(
         conn: &'c mut Self::Connection,
-        sql: String,
+        sql: &'c RenderedSql,
+        kinds: &'c [ValueKind],
+    ) -> BoxFuture<'c, Result<Vec<Vec<Value>>, sqlx::Error>> {
+        Self::fetch_audited(conn, audited(sql), kinds)
+    }
+
+    /// [`Backend::execute`] for SQL that passed sqlx's audit: a `&'static str`, or a string the
+    /// caller wrapped in `sqlx::AssertSqlSafe` in plain sight (test support).
+    #[doc(hidden)]
+    fn execute_audited<'c>(
+        conn: &'c mut Self::Connection,
+        sql: sqlx::SqlStr,
+    ) -> BoxFuture<'c, Result<u64, sqlx::Error>>;
+
+    /// [`Backend::fetch`] for SQL that passed sqlx's audit (see [`Backend::execute_audited`]).
+    #[doc(hidden)]
+    fn fetch_audited<'c>(
+        conn: &'c mut Self::Connection,
+        sql: sqlx::SqlStr,
         kinds: &'c [ValueKind],
     ) -> BoxFuture<'c, Result<Vec<Vec<Value>>, sqlx::Error>>;
 
@@ -142,12 +170,15 @@ macro_rules! decode_column {
                     $(
                         if found.is_none() {
                             if let Ok(v) = row.try_get::<$int, _>(index) {
-                                found = Some(i64::try_from(v).unwrap_or(i64::MAX));
+                                found = Some(match i64::try_from(v) {
+                                    Ok(v) => Value::Int(v),
+                                    Err(_) => Value::OutOfRange(v.to_string()),
+                                });
                             }
                         }
                     )*
                     match found {
-                        Some(v) => Value::Int(v),
+                        Some(v) => v,
                         None => Value::Int(row.try_get::<i64, _>(index)?),
                     }
                 }
@@ -190,23 +221,23 @@ macro_rules! impl_backend {
         impl Backend for $db {
             const DIALECT: Dialect = $dialect;
 
-            fn execute<'c>(
+            fn execute_audited<'c>(
                 conn: &'c mut Self::Connection,
-                sql: String,
+                sql: sqlx::SqlStr,
             ) -> BoxFuture<'c, Result<u64, sqlx::Error>> {
                 Box::pin(async move {
-                    let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *conn).await?;
+                    let done = sqlx::raw_sql(sql).execute(&mut *conn).await?;
                     Ok(done.rows_affected())
                 })
             }
 
-            fn fetch<'c>(
+            fn fetch_audited<'c>(
                 conn: &'c mut Self::Connection,
-                sql: String,
+                sql: sqlx::SqlStr,
                 kinds: &'c [ValueKind],
             ) -> BoxFuture<'c, Result<Vec<Vec<Value>>, sqlx::Error>> {
                 Box::pin(async move {
-                    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+                    let rows = sqlx::raw_sql(sql).fetch_all(&mut *conn).await?;
                     let mut out = Vec::with_capacity(rows.len());
                     for row in &rows {
                         let mut values = Vec::with_capacity(kinds.len());

@@ -2,10 +2,11 @@
 //! back. Every statement is rendered here from the quoted table name and literals strata
 //! produces itself (versions, hex checksums, migration names), never from raw user text.
 
-use strata_core::ddl::{quote_ident, quote_str};
-use strata_core::{Dialect, head_digest};
+use strata_core::rendered::{ident, string};
+use strata_core::{Dialect, RenderedSql, head_digest, sql};
 
 use crate::backend::{Value, ValueKind};
+use crate::error::Error;
 
 /// One row of the bookkeeping table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +76,6 @@ pub(crate) struct Sql {
     pub dialect: Dialect,
     /// The table name as given.
     pub table: String,
-    /// The table name quoted for `dialect`.
-    quoted: String,
 }
 
 impl Sql {
@@ -84,7 +83,6 @@ impl Sql {
         Sql {
             dialect,
             table: table.to_string(),
-            quoted: quote_ident(dialect, table),
         }
     }
 
@@ -105,30 +103,29 @@ impl Sql {
         }
     }
 
-    fn literal(&self, value: &str) -> String {
-        quote_str(self.dialect, value)
-    }
-
-    pub fn create_table(&self) -> String {
-        let t = &self.quoted;
-        match self.dialect {
-            Dialect::Sqlite => format!(
-                "CREATE TABLE IF NOT EXISTS {t} (\n  version BIGINT NOT NULL PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum TEXT NOT NULL,\n  installed_rank BIGINT NOT NULL UNIQUE,\n  head TEXT NOT NULL,\n  applied_at TEXT NOT NULL,\n  execution_ms BIGINT NOT NULL,\n  success BOOLEAN NOT NULL\n)"
-            ),
-            Dialect::Postgres => format!(
-                "CREATE TABLE IF NOT EXISTS {t} (\n  version BIGINT NOT NULL PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum VARCHAR(64) NOT NULL,\n  installed_rank BIGINT NOT NULL UNIQUE,\n  head VARCHAR(64) NOT NULL,\n  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n  execution_ms BIGINT NOT NULL,\n  success BOOLEAN NOT NULL\n)"
-            ),
-            Dialect::Mysql => format!(
-                "CREATE TABLE IF NOT EXISTS {t} (\n  version BIGINT NOT NULL PRIMARY KEY,\n  name VARCHAR(255) NOT NULL,\n  checksum VARCHAR(64) NOT NULL,\n  installed_rank BIGINT NOT NULL UNIQUE,\n  head VARCHAR(64) NOT NULL,\n  applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),\n  execution_ms BIGINT NOT NULL,\n  success BOOLEAN NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
-            ),
-        }
+    pub fn create_table(&self) -> RenderedSql {
+        let columns = match self.dialect {
+            Dialect::Sqlite => {
+                " (\n  version BIGINT NOT NULL PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum TEXT NOT NULL,\n  installed_rank BIGINT NOT NULL UNIQUE,\n  head TEXT NOT NULL,\n  applied_at TEXT NOT NULL,\n  execution_ms BIGINT NOT NULL,\n  success BOOLEAN NOT NULL\n)"
+            }
+            Dialect::Postgres => {
+                " (\n  version BIGINT NOT NULL PRIMARY KEY,\n  name TEXT NOT NULL,\n  checksum VARCHAR(64) NOT NULL,\n  installed_rank BIGINT NOT NULL UNIQUE,\n  head VARCHAR(64) NOT NULL,\n  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n  execution_ms BIGINT NOT NULL,\n  success BOOLEAN NOT NULL\n)"
+            }
+            // DATETIME, not TIMESTAMP: MariaDB's TIMESTAMP ends in 2038. The value is UTC (the
+            // session time zone sqlx sets); tables made with TIMESTAMP(6) keep working.
+            Dialect::Mysql => {
+                " (\n  version BIGINT NOT NULL PRIMARY KEY,\n  name VARCHAR(255) NOT NULL,\n  checksum VARCHAR(64) NOT NULL,\n  installed_rank BIGINT NOT NULL UNIQUE,\n  head VARCHAR(64) NOT NULL,\n  applied_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),\n  execution_ms BIGINT NOT NULL,\n  success BOOLEAN NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+            }
+        };
+        sql!(self.dialect; "CREATE TABLE IF NOT EXISTS ", ident(&self.table), columns)
     }
 
     /// The fast path: the head row. One statement, one index lookup.
-    pub fn select_head(&self) -> String {
-        format!(
-            "SELECT head, success FROM {} ORDER BY installed_rank DESC LIMIT 1",
-            self.quoted
+    pub fn select_head(&self) -> RenderedSql {
+        sql!(self.dialect;
+            "SELECT head, success FROM ",
+            ident(&self.table),
+            " ORDER BY installed_rank DESC LIMIT 1"
         )
     }
 
@@ -136,39 +133,42 @@ impl Sql {
 
     /// 1 when the table exists, else 0 (a catalogue query, so it never fails inside a
     /// transaction).
-    pub fn table_exists(&self) -> String {
-        let name = self.literal(&self.table);
+    pub fn table_exists(&self) -> RenderedSql {
+        let name = string(&self.table);
         match self.dialect {
-            Dialect::Sqlite => {
-                format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = {name}")
-            }
-            Dialect::Postgres => format!(
-                "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = {name}"
+            Dialect::Sqlite => sql!(self.dialect;
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ", name
             ),
-            Dialect::Mysql => format!(
-                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {name}"
+            Dialect::Postgres => sql!(self.dialect;
+                "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = ",
+                name
+            ),
+            Dialect::Mysql => sql!(self.dialect;
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ",
+                name
             ),
         }
     }
 
     /// The number of tables in the database (its current schema on PostgreSQL).
-    pub fn count_tables(&self) -> String {
-        match self.dialect {
-            Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'".to_string(),
-            Dialect::Postgres => "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()".to_string(),
-            Dialect::Mysql => "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()".to_string(),
-        }
+    pub fn count_tables(&self) -> RenderedSql {
+        RenderedSql::from_static(match self.dialect {
+            Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+            Dialect::Postgres => "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+            Dialect::Mysql => "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+        })
     }
 
-    pub fn select_db_version(&self) -> String {
-        format!(
-            "SELECT MAX(version) FROM {} WHERE success = {}",
-            self.quoted,
+    pub fn select_db_version(&self) -> RenderedSql {
+        sql!(self.dialect;
+            "SELECT MAX(version) FROM ",
+            ident(&self.table),
+            " WHERE success = ",
             self.bool(true)
         )
     }
 
-    pub fn select_rows(&self) -> String {
+    pub fn select_rows(&self) -> RenderedSql {
         let (applied_ms, age_ms) = match self.dialect {
             Dialect::Sqlite => (
                 "CAST((julianday(applied_at) - 2440587.5) * 86400000 AS INTEGER)",
@@ -183,9 +183,14 @@ impl Sql {
                 "CAST(TIMESTAMPDIFF(MICROSECOND, applied_at, CURRENT_TIMESTAMP(6)) / 1000 AS SIGNED)",
             ),
         };
-        format!(
-            "SELECT version, name, checksum, installed_rank, success, {applied_ms}, {age_ms}, execution_ms FROM {} ORDER BY version",
-            self.quoted
+        sql!(self.dialect;
+            "SELECT version, name, checksum, installed_rank, success, ",
+            applied_ms,
+            ", ",
+            age_ms,
+            ", execution_ms FROM ",
+            ident(&self.table),
+            " ORDER BY version"
         )
     }
 
@@ -200,24 +205,54 @@ impl Sql {
         ValueKind::Int,
     ];
 
-    pub fn parse_rows(rows: Vec<Vec<Value>>) -> State {
+    /// The rows [`Sql::select_rows`] read. A NULL or a value of the wrong kind is an error
+    /// naming the column and the row's version: nothing is guessed.
+    pub fn parse_rows(&self, rows: Vec<Vec<Value>>) -> Result<State, Error> {
         let rows = rows
             .into_iter()
             .map(|r| {
-                let get = |i: usize| r.get(i).cloned().unwrap_or(Value::Null);
-                Row {
-                    version: get(0).as_int().unwrap_or(0),
-                    name: get(1).as_text().unwrap_or("").to_string(),
-                    checksum: get(2).as_text().unwrap_or("").to_string(),
-                    installed_rank: get(3).as_int().unwrap_or(0),
-                    success: get(4).as_bool().unwrap_or(false),
-                    applied_at_ms: get(5).as_int(),
-                    age_ms: get(6).as_int().unwrap_or(0),
-                    execution_ms: get(7).as_int().unwrap_or(0),
-                }
+                let bad = |version: Option<i64>, column: &'static str, expected: &'static str| {
+                    let found = match r.get(COLUMNS.iter().position(|c| *c == column).unwrap_or(0)) {
+                        None | Some(Value::Null) => "NULL".to_string(),
+                        Some(Value::Int(v)) => v.to_string(),
+                        Some(Value::Text(t)) => format!("{t:?}"),
+                        Some(Value::Bool(b)) => b.to_string(),
+                        Some(Value::Float(x)) => x.to_string(),
+                        Some(Value::OutOfRange(v)) => format!("{v} (too large)"),
+                    };
+                    Error::BadBookkeeping {
+                        table: self.table.clone(),
+                        column,
+                        version,
+                        found,
+                        expected,
+                    }
+                };
+                let int = |i: usize, version: Option<i64>| match r.get(i) {
+                    Some(Value::Int(v)) => Ok(*v),
+                    _ => Err(bad(version, COLUMNS[i], "an integer")),
+                };
+                let version = Some(int(0, None)?);
+                let text = |i: usize, expected: &'static str| match r.get(i) {
+                    Some(Value::Text(t)) => Ok(t.clone()),
+                    _ => Err(bad(version, COLUMNS[i], expected)),
+                };
+                Ok(Row {
+                    version: version.unwrap_or_default(),
+                    name: text(1, "the migration's name")?,
+                    checksum: text(2, "a SHA-256 checksum")?,
+                    installed_rank: int(3, version)?,
+                    success: match r.get(4).and_then(Value::as_bool) {
+                        Some(b) => b,
+                        None => return Err(bad(version, COLUMNS[4], "a boolean")),
+                    },
+                    applied_at_ms: Some(int(5, version)?),
+                    age_ms: int(6, version)?,
+                    execution_ms: int(7, version)?,
+                })
             })
-            .collect();
-        State { rows }
+            .collect::<Result<_, Error>>()?;
+        Ok(State { rows })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -230,53 +265,67 @@ impl Sql {
         head: &str,
         execution_ms: i64,
         success: bool,
-    ) -> String {
-        format!(
-            "INSERT INTO {} (version, name, checksum, installed_rank, head, applied_at, execution_ms, success) VALUES ({version}, {}, {}, {rank}, {}, {}, {execution_ms}, {})",
-            self.quoted,
-            self.literal(name),
-            self.literal(checksum),
-            self.literal(head),
-            self.now(),
-            self.bool(success)
+    ) -> RenderedSql {
+        sql!(self.dialect;
+            "INSERT INTO ",
+            ident(&self.table),
+            " (version, name, checksum, installed_rank, head, applied_at, execution_ms, success) VALUES (",
+            version, ", ", string(name), ", ", string(checksum), ", ", rank, ", ", string(head), ", ",
+            self.now(), ", ", execution_ms, ", ", self.bool(success), ")"
         )
     }
 
     /// Marks a started (success = false) row as done.
-    pub fn mark_success(&self, version: i64, execution_ms: i64) -> String {
-        format!(
-            "UPDATE {} SET success = {}, execution_ms = {execution_ms} WHERE version = {version}",
-            self.quoted,
-            self.bool(true)
+    pub fn mark_success(&self, version: i64, execution_ms: i64) -> RenderedSql {
+        sql!(self.dialect;
+            "UPDATE ", ident(&self.table), " SET success = ", self.bool(true),
+            ", execution_ms = ", execution_ms, " WHERE version = ", version
         )
     }
 
+    /// Marks every row as done (after `upgrade_or_create` has created the schema).
+    pub fn mark_all_success(&self) -> RenderedSql {
+        sql!(self.dialect; "UPDATE ", ident(&self.table), " SET success = ", self.bool(true))
+    }
+
     /// Marks a started row as failed (it stays incomplete).
-    pub fn mark_failed(&self, version: i64) -> String {
-        format!(
-            "UPDATE {} SET execution_ms = {FAILED_MS} WHERE version = {version}",
-            self.quoted
+    pub fn mark_failed(&self, version: i64) -> RenderedSql {
+        sql!(self.dialect;
+            "UPDATE ", ident(&self.table), " SET execution_ms = ", FAILED_MS,
+            " WHERE version = ", version
         )
     }
 
     /// Makes `version` the newest row, carrying `head`; `success` changes its flag too.
-    pub fn restamp(&self, version: i64, rank: i64, head: &str, success: Option<bool>) -> String {
+    pub fn restamp(&self, version: i64, rank: i64, head: &str, success: Option<bool>) -> RenderedSql {
         let success = match success {
-            Some(s) => format!(", success = {}", self.bool(s)),
-            None => String::new(),
+            Some(true) => sql!(self.dialect; ", success = ", self.bool(true)),
+            Some(false) => sql!(self.dialect; ", success = ", self.bool(false)),
+            None => RenderedSql::from_static(""),
         };
-        format!(
-            "UPDATE {} SET installed_rank = {rank}, head = {}{success} WHERE version = {version}",
-            self.quoted,
-            self.literal(head),
+        sql!(self.dialect;
+            "UPDATE ", ident(&self.table), " SET installed_rank = ", rank, ", head = ",
+            string(head), &success, " WHERE version = ", version
         )
     }
 
-    pub fn delete_row(&self, version: i64) -> String {
-        format!("DELETE FROM {} WHERE version = {version}", self.quoted)
+    pub fn delete_row(&self, version: i64) -> RenderedSql {
+        sql!(self.dialect; "DELETE FROM ", ident(&self.table), " WHERE version = ", version)
     }
 
-    pub fn delete_all(&self) -> String {
-        format!("DELETE FROM {}", self.quoted)
+    pub fn delete_all(&self) -> RenderedSql {
+        sql!(self.dialect; "DELETE FROM ", ident(&self.table))
     }
 }
+
+/// The columns [`Sql::select_rows`] reads, in order, as named in errors.
+const COLUMNS: [&str; 8] = [
+    "version",
+    "name",
+    "checksum",
+    "installed_rank",
+    "success",
+    "applied_at",
+    "applied_at",
+    "execution_ms",
+];

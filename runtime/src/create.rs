@@ -20,11 +20,11 @@ async fn run<DB: Backend>(
     statements: &[TableStatements],
 ) -> Result<(), Error> {
     for table in statements {
-        for sql in &table.statements {
+        for sql in table.rendered() {
             tracing::debug!(target: "strata::create", table = table.table, "{}", sql);
-            DB::execute(conn, sql.clone())
+            DB::execute(conn, &sql)
                 .await
-                .map_err(|e| Error::on_table(operation, table.table, sql, e))?;
+                .map_err(|e| Error::on_table(operation, table.table, sql.as_str(), e))?;
         }
     }
     Ok(())

@@ -220,6 +220,25 @@ pub enum Error {
         current: i64,
     },
 
+    /// A value of the bookkeeping table is NULL or not what strata writes there (a hand edit,
+    /// or a table strata did not create); nothing was changed.
+    #[error(
+        "the bookkeeping table {table} holds {found} in column `{column}` {}, where strata writes {expected}: correct the row by hand, or rewrite the table with `strata version-control --force <version>`; nothing was changed",
+        row_text(*version)
+    )]
+    BadBookkeeping {
+        /// The bookkeeping table's name.
+        table: String,
+        /// The column.
+        column: &'static str,
+        /// The row's version, when it can be read.
+        version: Option<i64>,
+        /// What was found: `NULL`, or the value as the database printed it.
+        found: String,
+        /// What strata writes there.
+        expected: &'static str,
+    },
+
     /// `TransactionMode::All` cannot be honoured.
     #[error(
         "TransactionMode::All is not possible here: {reason}; use TransactionMode::PerMigration"
@@ -244,6 +263,13 @@ impl Error {
             statement: first_line(statement),
             source,
         }
+    }
+}
+
+fn row_text(version: Option<i64>) -> String {
+    match version {
+        Some(v) => format!("of version {v}"),
+        None => "of a row whose version cannot be read".to_string(),
     }
 }
 

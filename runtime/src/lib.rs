@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 mod backend;
+mod backoff;
 mod bookkeeping;
 mod connect;
 mod create;

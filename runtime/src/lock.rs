@@ -10,12 +10,13 @@
 
 use std::time::{Duration, Instant};
 
-use strata_core::Dialect;
+use strata_core::rendered::string;
+use strata_core::{Dialect, RenderedSql, sql};
 
 use crate::backend::{Backend, ValueKind};
+use crate::backoff::Backoff;
 use crate::error::Error;
 use crate::session::Session;
-use strata_core::ddl::quote_str;
 
 pub(crate) struct Lock {
     dialect: Dialect,
@@ -25,30 +26,8 @@ pub(crate) struct Lock {
     mysql_name: Option<String>,
 }
 
-/// Exponential backoff from 5 ms to 250 ms, never past `deadline`.
-struct Backoff {
-    next: Duration,
-}
-
-impl Backoff {
-    fn new() -> Self {
-        Backoff {
-            next: Duration::from_millis(5),
-        }
-    }
-
-    /// Sleeps; `false` when the deadline has passed.
-    async fn wait(&mut self, deadline: Instant) -> bool {
-        let now = Instant::now();
-        if now >= deadline {
-            return false;
-        }
-        let pause = self.next.min(deadline - now);
-        tokio::time::sleep(pause).await;
-        self.next = (self.next * 2).min(Duration::from_millis(250));
-        true
-    }
-}
+/// The SQLite busy timeout, as [`Session::change_setting`] names it.
+const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout";
 
 impl Lock {
     pub fn new(dialect: Dialect, table: &str, timeout: Duration) -> Lock {
@@ -86,75 +65,55 @@ impl Lock {
         }
     }
 
-    fn pg_key(&self) -> String {
-        let table = quote_str(self.dialect, &self.table);
-        format!(
-            "('x' || substr(md5(current_database() || '.' || current_schema() || '.' || {table}), 1, 16))::bit(64)::bigint"
+    fn pg_key(&self) -> RenderedSql {
+        sql!(self.dialect;
+            "('x' || substr(md5(current_database() || '.' || current_schema() || '.' || ",
+            string(&self.table),
+            "), 1, 16))::bit(64)::bigint"
         )
     }
 
-    /// Prepares the connection before the first lock (PostgreSQL: have the server notice a
-    /// vanished client within a second, so its lock is freed; SQLite: cap the busy timeout).
+    /// Prepares the connection before the first lock. SQLite: the busy timeout is capped at
+    /// the lock timeout (strata retries `SQLITE_BUSY` itself until then), and put back to the
+    /// value read here by [`Session::restore_settings`].
     pub async fn prepare<DB: Backend>(&self, session: &mut Session<DB>) -> Result<(), Error> {
-        match self.dialect {
-            Dialect::Postgres => {
-                session.dirty_settings = true;
-                // PostgreSQL 14+; older servers reject the name, which is fine.
-                if let Err(error) = session
-                    .execute_raw("SET client_connection_check_interval = '1s'")
-                    .await
-                {
-                    tracing::debug!(target: "strata", %error, "client_connection_check_interval not set");
-                }
-            }
-            Dialect::Sqlite => {
-                session.dirty_settings = true;
-                let busy_ms = self.timeout.min(Duration::from_secs(5)).as_millis();
-                session
-                    .execute(
-                        "setting the busy timeout",
-                        &format!("PRAGMA busy_timeout = {busy_ms}"),
-                    )
-                    .await?;
-            }
-            Dialect::Mysql => {}
+        if self.dialect != Dialect::Sqlite {
+            return Ok(());
+        }
+        let read = RenderedSql::from_static(BUSY_TIMEOUT);
+        let busy_ms = session
+            .fetch_int("reading the busy timeout", &read)
+            .await?;
+        let cap = i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX);
+        if busy_ms > cap {
+            session
+                .change_setting(
+                    BUSY_TIMEOUT,
+                    sql!(self.dialect; "PRAGMA busy_timeout = ", busy_ms),
+                    &sql!(self.dialect; "PRAGMA busy_timeout = ", cap),
+                )
+                .await?;
         }
         Ok(())
-    }
-
-    /// Undoes [`Lock::prepare`]; on failure the guard closes the connection.
-    pub async fn restore<DB: Backend>(&self, session: &mut Session<DB>) {
-        if !session.dirty_settings {
-            return;
-        }
-        let sql = match self.dialect {
-            Dialect::Postgres => "RESET client_connection_check_interval",
-            // sqlx's default busy timeout.
-            Dialect::Sqlite => "PRAGMA busy_timeout = 5000",
-            Dialect::Mysql => return,
-        };
-        match session.execute_raw(sql).await {
-            Ok(_) => session.dirty_settings = false,
-            Err(error) => {
-                tracing::debug!(target: "strata", %error, "could not restore a connection setting")
-            }
-        }
     }
 
     /// Starts a transaction that holds the migration lock.
     pub async fn begin<DB: Backend>(&self, session: &mut Session<DB>) -> Result<(), Error> {
         let started = Instant::now();
-        let deadline = started + self.timeout;
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::until(started, self.timeout);
         match self.dialect {
             Dialect::Postgres => {
-                session.begin_raw("BEGIN").await.map_err(|e| {
-                    crate::session::database_error("starting a transaction", "BEGIN", e)
+                // Whatever the server's default_transaction_isolation: under REPEATABLE READ
+                // or SERIALIZABLE the polling statement would take the snapshot, and the state
+                // read once the lock is won would miss what the previous holder committed.
+                let begin = RenderedSql::from_static("BEGIN ISOLATION LEVEL READ COMMITTED");
+                session.begin_raw(&begin).await.map_err(|e| {
+                    crate::session::database_error("starting a transaction", begin.as_str(), e)
                 })?;
-                let sql = format!("SELECT pg_try_advisory_xact_lock({})", self.pg_key());
+                let take = sql!(self.dialect; "SELECT pg_try_advisory_xact_lock(", &self.pg_key(), ")");
                 loop {
                     let rows = match session
-                        .fetch("taking the migration lock", &sql, &[ValueKind::Bool])
+                        .fetch("taking the migration lock", &take, &[ValueKind::Bool])
                         .await
                     {
                         Ok(rows) => rows,
@@ -165,35 +124,54 @@ impl Lock {
                     };
                     if first_bool(&rows) {
                         tracing::debug!(target: "strata", waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
-                        return Ok(());
+                        break;
                     }
-                    if !backoff.wait(deadline).await {
+                    if !backoff.wait().await {
                         session.rollback().await;
                         return Err(self.timeout_error(started));
                     }
                 }
+                // Have the server notice a vanished client within a second, so a killed
+                // upgrader's statement is cancelled and the lock freed. SET LOCAL only: it ends
+                // with the transaction, and behind a transaction pooler a session-level SET
+                // would land on another client's connection. PostgreSQL 14+: checked first, so
+                // an older server never sees the name.
+                let check_interval = RenderedSql::from_static(
+                    "SELECT set_config('client_connection_check_interval', '1s', true) WHERE current_setting('server_version_num')::int >= 140000",
+                );
+                if let Err(e) = session
+                    .fetch("setting client_connection_check_interval", &check_interval, &[])
+                    .await
+                {
+                    session.rollback().await;
+                    return Err(e);
+                }
+                Ok(())
             }
             Dialect::Sqlite => loop {
-                match session.begin_raw("BEGIN IMMEDIATE").await {
+                let begin = RenderedSql::from_static("BEGIN IMMEDIATE");
+                match session.begin_raw(&begin).await {
                     Ok(()) => return Ok(()),
                     Err(e) if DB::is_busy(&e) => {
-                        if !backoff.wait(deadline).await {
+                        if !backoff.wait().await {
                             return Err(self.timeout_error(started));
                         }
                     }
                     Err(e) => {
                         return Err(crate::session::database_error(
                             "taking the migration lock",
-                            "BEGIN IMMEDIATE",
+                            begin.as_str(),
                             e,
                         ));
                     }
                 }
             },
-            Dialect::Mysql => session
-                .begin_raw("BEGIN")
-                .await
-                .map_err(|e| crate::session::database_error("starting a transaction", "BEGIN", e)),
+            Dialect::Mysql => {
+                let begin = RenderedSql::from_static("BEGIN");
+                session.begin_raw(&begin).await.map_err(|e| {
+                    crate::session::database_error("starting a transaction", begin.as_str(), e)
+                })
+            }
         }
     }
 
@@ -201,18 +179,18 @@ impl Lock {
     /// none). Re-entrant per session: every successful call needs one [`Lock::release`].
     pub async fn acquire<DB: Backend>(&mut self, session: &mut Session<DB>) -> Result<(), Error> {
         let started = Instant::now();
-        let deadline = started + self.timeout;
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::until(started, self.timeout);
         let sql = match self.dialect {
             Dialect::Sqlite => return Ok(()),
-            Dialect::Postgres => format!("SELECT pg_try_advisory_lock({})", self.pg_key()),
-            Dialect::Mysql => {
-                let table = quote_str(self.dialect, &self.table);
-                // 7 + 57 = 64 characters, MySQL's limit for lock names.
-                format!(
-                    "SELECT GET_LOCK(lock_name, 0), lock_name FROM (SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', {table}), 256), 57)) AS lock_name) AS l"
-                )
+            Dialect::Postgres => {
+                sql!(self.dialect; "SELECT pg_try_advisory_lock(", &self.pg_key(), ")")
             }
+            // 7 + 57 = 64 characters, MySQL's limit for lock names.
+            Dialect::Mysql => sql!(self.dialect;
+                "SELECT GET_LOCK(lock_name, 0), lock_name FROM (SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', ",
+                string(&self.table),
+                "), 256), 57)) AS lock_name) AS l"
+            ),
         };
         loop {
             let kinds: &[ValueKind] = match self.dialect {
@@ -241,7 +219,7 @@ impl Lock {
                 return Ok(());
             }
             session.session_locks -= 1;
-            if !backoff.wait(deadline).await {
+            if !backoff.wait().await {
                 return Err(self.timeout_error(started));
             }
         }
@@ -254,9 +232,11 @@ impl Lock {
             return;
         }
         let sql = match (self.dialect, &self.mysql_name) {
-            (Dialect::Postgres, _) => format!("SELECT pg_advisory_unlock({})", self.pg_key()),
+            (Dialect::Postgres, _) => {
+                sql!(self.dialect; "SELECT pg_advisory_unlock(", &self.pg_key(), ")")
+            }
             (Dialect::Mysql, Some(name)) => {
-                format!("SELECT RELEASE_LOCK({})", quote_str(self.dialect, name))
+                sql!(self.dialect; "SELECT RELEASE_LOCK(", string(name), ")")
             }
             _ => return,
         };

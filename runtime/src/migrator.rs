@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use strata_core::{Dialect, Migrations, Script, TransactionMode, head_digest, split_statements};
+use strata_core::{Dialect, Migrations, RenderedSql, Script, TransactionMode, head_digest};
 
 use crate::backend::{Backend, ValueKind};
+use crate::backoff::Backoff;
 use crate::bookkeeping::{FAILED_MS, Row, Sql, State};
 use crate::error::{Error, database_message};
 use crate::lock::Lock;
@@ -131,6 +132,9 @@ fn down_file_name(up_file: &str) -> String {
     format!("{stem}.down.sql")
 }
 
+/// SQLite's foreign keys setting, as [`Session::change_setting`] names it.
+const FOREIGN_KEYS: &str = "PRAGMA foreign_keys";
+
 /// What verifying the bookkeeping table found.
 enum Verdict<'a> {
     /// Everything checks out; these versions are pending (ascending).
@@ -151,7 +155,7 @@ async fn read_state<DB: Backend>(session: &mut Session<DB>, sql: &Sql) -> Result
             Sql::ROW_KINDS,
         )
         .await?;
-    Ok(Sql::parse_rows(rows))
+    sql.parse_rows(rows)
 }
 
 async fn table_exists<DB: Backend>(session: &mut Session<DB>, sql: &Sql) -> Result<bool, Error> {
@@ -180,7 +184,7 @@ async fn run_script<DB: Backend>(
     transactional: bool,
     previous: i64,
 ) -> Result<(), Error> {
-    let list = match split_statements(&script.sql, DB::DIALECT) {
+    let list = match script.statements(DB::DIALECT) {
         Ok(list) => list,
         Err(error) => {
             if transactional {
@@ -193,8 +197,8 @@ async fn run_script<DB: Backend>(
             });
         }
     };
-    for (index, statement) in list.iter().enumerate() {
-        if let Err(source) = session.execute_raw(&statement.sql).await {
+    for (index, (statement, rendered)) in list.iter().enumerate() {
+        if let Err(source) = session.execute_raw(rendered).await {
             let (message, code) = database_message(&source);
             if transactional {
                 session.rollback().await;
@@ -217,6 +221,36 @@ async fn run_script<DB: Backend>(
     Ok(())
 }
 
+/// The applied history is the binary's: no version the binary does not embed, no applied
+/// script changed since. upgrade and downgrade both refuse to act on anything else.
+fn check_history(state: &State, embedded: &Embedded<'_>) -> Result<(), Error> {
+    let unknown: Vec<i64> = state
+        .rows
+        .iter()
+        .filter(|r| embedded.get(r.version).is_none())
+        .map(|r| r.version)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: unknown,
+            binary_latest: embedded.latest(),
+        });
+    }
+    for row in &state.rows {
+        if let Some(item) = embedded.get(row.version)
+            && item.up.checksum != row.checksum
+        {
+            return Err(Error::ChecksumMismatch {
+                version: row.version,
+                file: item.up.file.to_string(),
+                applied: row.checksum.clone(),
+                embedded: item.up.checksum.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Records every embedded version up to `target` as applied (without running it), with ranks
 /// after `rank`; each row carries the head of the rows written so far.
 async fn write_versions<DB: Backend>(
@@ -225,6 +259,7 @@ async fn write_versions<DB: Backend>(
     embedded: &Embedded<'_>,
     target: i64,
     mut rank: i64,
+    success: bool,
 ) -> Result<(), Error> {
     let mut written: Vec<(i64, &str)> = Vec::new();
     for item in embedded.items.iter().filter(|i| i.version <= target) {
@@ -241,7 +276,7 @@ async fn write_versions<DB: Backend>(
                     rank,
                     &head,
                     0,
-                    true,
+                    success,
                 ),
             )
             .await?;
@@ -295,7 +330,9 @@ impl<'m> Migrator<'m> {
         self
     }
 
-    /// Let `version_control` rewrite the bookkeeping of a database already under control.
+    /// Let `version_control` rewrite the bookkeeping of a database already under control, and
+    /// `downgrade` run although the applied history differs from the binary's (a changed
+    /// script, a version the binary does not embed).
     pub fn force(mut self, force: bool) -> Self {
         self.force = force;
         self
@@ -397,7 +434,7 @@ impl<'m> Migrator<'m> {
             Err(e) => {
                 return Err(crate::session::database_error(
                     "reading the bookkeeping table",
-                    &sql.select_head(),
+                    sql.select_head().as_str(),
                     e,
                 ));
             }
@@ -466,14 +503,17 @@ impl<'m> Migrator<'m> {
             return Ok(false);
         }
         tracing::info!(target: "strata", version = target, "empty database: creating the schema and recording every version as applied");
-        crate::create::create_all_on::<DB>(session.connection(), schema).await?;
+        // The rows first, marked incomplete, then the schema, then the rows marked done: on
+        // MySQL, where each step commits, a failure half-way leaves incomplete rows that name
+        // the repair instead of tables without history (SQLite, PostgreSQL: one transaction).
         session
             .execute("creating the bookkeeping table", &sql.create_table())
             .await?;
-        if mysql {
-            lock.begin(session).await?;
-        }
-        write_versions(session, sql, embedded, target, 0).await?;
+        write_versions(session, sql, embedded, target, 0, false).await?;
+        crate::create::create_all_on::<DB>(session.connection(), schema).await?;
+        session
+            .execute("recording the versions", &sql.mark_all_success())
+            .await?;
         session.commit().await?;
         Ok(true)
     }
@@ -500,17 +540,9 @@ impl<'m> Migrator<'m> {
         for _ in 0..held {
             lock.release(session).await;
         }
-        // A failed foreign-keys-off migration returns before turning them back on (outside the
-        // transaction, which the rollback above has ended).
-        if session.foreign_keys_off {
-            match session.execute_raw("PRAGMA foreign_keys = ON").await {
-                Ok(_) => session.foreign_keys_off = false,
-                Err(error) => {
-                    tracing::warn!(target: "strata", %error, "could not turn foreign keys back on; the connection will be closed")
-                }
-            }
-        }
-        lock.restore(session).await;
+        // Outside the transaction, which the rollback above has ended: a failed
+        // foreign-keys-off migration returns before its setting is put back.
+        session.restore_settings().await;
     }
 
     /// Checks the bookkeeping against the binary and lists what is pending up to `target`.
@@ -536,30 +568,7 @@ impl<'m> Migrator<'m> {
                 previous: embedded.previous(state, row.version),
             });
         }
-        let unknown: Vec<i64> = state
-            .rows
-            .iter()
-            .filter(|r| embedded.get(r.version).is_none())
-            .map(|r| r.version)
-            .collect();
-        if !unknown.is_empty() {
-            return Err(Error::UnknownVersions {
-                versions: unknown,
-                binary_latest: embedded.latest(),
-            });
-        }
-        for row in &state.rows {
-            if let Some(item) = embedded.get(row.version)
-                && item.up.checksum != row.checksum
-            {
-                return Err(Error::ChecksumMismatch {
-                    version: row.version,
-                    file: item.up.file.to_string(),
-                    applied: row.checksum.clone(),
-                    embedded: item.up.checksum.to_string(),
-                });
-            }
-        }
+        check_history(state, embedded)?;
         let current = state.version();
         if target < current {
             return Err(Error::TargetBelowCurrent { target, current });
@@ -611,7 +620,7 @@ impl<'m> Migrator<'m> {
         let mut table_ready = dialect == Dialect::Mysql;
         let mut foreign_keys_off = false;
         let waiting_since = Instant::now();
-        let mut wait = Duration::from_millis(10);
+        let mut backoff = Backoff::until(waiting_since, lock.timeout());
         loop {
             lock.begin(session).await?;
             if !table_ready {
@@ -625,14 +634,12 @@ impl<'m> Migrator<'m> {
                 Verdict::Pending(p) => p,
                 Verdict::Wait => {
                     session.rollback().await;
-                    if waiting_since.elapsed() >= lock.timeout() {
+                    if !backoff.wait().await {
                         return Err(Error::LockTimeout {
                             lock: "(a no-transaction migration another process is running on this SQLite database)".to_string(),
                             waited: waiting_since.elapsed(),
                         });
                     }
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_millis(250));
                     continue;
                 }
             };
@@ -720,31 +727,41 @@ impl<'m> Migrator<'m> {
         }
     }
 
+    /// SQLite table rebuilds: turns foreign keys off, remembering the value read before.
     async fn foreign_keys_off<DB: Backend>(
         &self,
         session: &mut Session<DB>,
         off: &mut bool,
     ) -> Result<(), Error> {
         // Inside a transaction the pragma is a no-op, so it is set before BEGIN IMMEDIATE.
-        session.dirty_settings = true;
-        session.foreign_keys_off = true;
+        let read = RenderedSql::from_static(FOREIGN_KEYS);
+        let before = session
+            .fetch_int("reading the foreign keys setting", &read)
+            .await?;
+        let restore = RenderedSql::from_static(if before == 0 {
+            "PRAGMA foreign_keys = OFF"
+        } else {
+            "PRAGMA foreign_keys = ON"
+        });
         session
-            .execute("turning foreign keys off", "PRAGMA foreign_keys = OFF")
+            .change_setting(
+                FOREIGN_KEYS,
+                restore,
+                &RenderedSql::from_static("PRAGMA foreign_keys = OFF"),
+            )
             .await?;
         *off = true;
         Ok(())
     }
 
+    /// Puts foreign keys back to the value [`Migrator::foreign_keys_off`] read.
     async fn foreign_keys_on<DB: Backend>(
         &self,
         session: &mut Session<DB>,
         off: &mut bool,
     ) -> Result<(), Error> {
         if *off {
-            session
-                .execute("turning foreign keys back on", "PRAGMA foreign_keys = ON")
-                .await?;
-            session.foreign_keys_off = false;
+            session.restore_setting(FOREIGN_KEYS).await?;
             *off = false;
         }
         Ok(())
@@ -811,7 +828,7 @@ impl<'m> Migrator<'m> {
         let rows = session
             .fetch(
                 "checking foreign keys",
-                "PRAGMA foreign_key_check",
+                &RenderedSql::from_static("PRAGMA foreign_key_check"),
                 &[ValueKind::Text, ValueKind::Int, ValueKind::Text],
             )
             .await?;
@@ -951,6 +968,10 @@ impl<'m> Migrator<'m> {
                 .filter(|r| r.version > target)
                 .collect();
             if !checked {
+                // A down script written for another history would undo the wrong schema.
+                if !self.force {
+                    check_history(&state, embedded)?;
+                }
                 if target != 0 && state.get(target).is_none() {
                     return Err(Error::DowngradeTargetNotApplied {
                         target,
@@ -1106,7 +1127,7 @@ impl<'m> Migrator<'m> {
         session
             .execute("rewriting the bookkeeping table", &sql.delete_all())
             .await?;
-        write_versions(session, sql, embedded, target, state.max_rank()).await?;
+        write_versions(session, sql, embedded, target, state.max_rank(), true).await?;
         session.commit().await?;
         tracing::info!(target: "strata", version = target, forced = existed, "database put under version control");
         Ok(())
@@ -1133,7 +1154,7 @@ impl<'m> Migrator<'m> {
             Err(e) if DB::is_missing_table(&e) => Ok(None),
             Err(e) => Err(crate::session::database_error(
                 "reading the database version",
-                &sql.select_db_version(),
+                sql.select_db_version().as_str(),
                 e,
             )),
         }
@@ -1159,12 +1180,12 @@ impl<'m> Migrator<'m> {
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let mut session = Session::acquire(pool).await?;
         let state = match session.fetch_raw(&sql.select_rows(), Sql::ROW_KINDS).await {
-            Ok(rows) => Sql::parse_rows(rows),
+            Ok(rows) => sql.parse_rows(rows)?,
             Err(e) if DB::is_missing_table(&e) => State::default(),
             Err(e) => {
                 return Err(crate::session::database_error(
                     "reading the bookkeeping table",
-                    &sql.select_rows(),
+                    sql.select_rows().as_str(),
                     e,
                 ));
             }

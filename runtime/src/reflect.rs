@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::ddl::quote_str;
+use strata_core::rendered::string;
+use strata_core::{RenderedSql, sql};
 use strata_core::snapshot::{logical_type, parse_reported_default};
 use strata_core::{
     ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, Snapshot, SqlType,
@@ -47,12 +48,12 @@ pub(crate) async fn reflect_on<DB: Backend>(
 async fn query<DB: Backend>(
     conn: &mut DB::Connection,
     table: &str,
-    sql: String,
+    sql: RenderedSql,
     kinds: &[ValueKind],
 ) -> Result<Vec<Vec<Value>>, Error> {
-    match DB::fetch(conn, sql.clone(), kinds).await {
+    match DB::fetch(conn, &sql, kinds).await {
         Ok(rows) => Ok(rows),
-        Err(e) => Err(Error::on_table("reflect", table, &sql, e)),
+        Err(e) => Err(Error::on_table("reflect", table, sql.as_str(), e)),
     }
 }
 
@@ -114,10 +115,11 @@ async fn reflect_sqlite<DB: Backend>(
     let names = query::<DB>(
         conn,
         "sqlite_master",
-        format!(
+        sql!(Dialect::Sqlite;
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' \
-             ESCAPE '\\' AND name <> {} ORDER BY name",
-            quote_str(Dialect::Sqlite, exclude)
+             ESCAPE '\\' AND name <> ",
+            string(exclude),
+            " ORDER BY name"
         ),
         &[Text],
     )
@@ -125,14 +127,15 @@ async fn reflect_sqlite<DB: Backend>(
     let mut tables = Vec::new();
     for row in names {
         let name = text(&row[0]);
-        let quoted = quote_str(Dialect::Sqlite, &name);
+        let quoted = sql!(Dialect::Sqlite; string(&name));
         let mut table = new_table(name.clone());
         let columns = query::<DB>(
             conn,
             &name,
-            format!(
-                "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info({quoted}) \
-                 ORDER BY cid"
+            sql!(Dialect::Sqlite;
+                "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(",
+                &quoted,
+                ") ORDER BY cid"
             ),
             &[Text, Text, Int, Text, Int],
         )
@@ -164,9 +167,10 @@ async fn reflect_sqlite<DB: Backend>(
         let indexes = query::<DB>(
             conn,
             &name,
-            format!(
-                "SELECT name, \"unique\", origin FROM pragma_index_list({quoted}) \
-                 WHERE partial = 0 ORDER BY name"
+            sql!(Dialect::Sqlite;
+                "SELECT name, \"unique\", origin FROM pragma_index_list(",
+                &quoted,
+                ") WHERE partial = 0 ORDER BY name"
             ),
             &[Text, Int, Text],
         )
@@ -180,9 +184,10 @@ async fn reflect_sqlite<DB: Backend>(
             let columns = query::<DB>(
                 conn,
                 &name,
-                format!(
-                    "SELECT name FROM pragma_index_info({}) ORDER BY seqno",
-                    quote_str(Dialect::Sqlite, &index_name)
+                sql!(Dialect::Sqlite;
+                    "SELECT name FROM pragma_index_info(",
+                    string(&index_name),
+                    ") ORDER BY seqno"
                 ),
                 &[Text],
             )
@@ -201,9 +206,11 @@ async fn reflect_sqlite<DB: Backend>(
         let keys = query::<DB>(
             conn,
             &name,
-            format!(
+            sql!(Dialect::Sqlite;
                 "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete \
-                 FROM pragma_foreign_key_list({quoted}) ORDER BY id, seq"
+                 FROM pragma_foreign_key_list(",
+                &quoted,
+                ") ORDER BY id, seq"
             ),
             &[Int, Text, Text, Text, Text, Text],
         )
@@ -259,16 +266,17 @@ async fn reflect_postgres<DB: Backend>(
     exclude: &str,
 ) -> Result<Vec<TableSnapshot>, Error> {
     use ValueKind::{Bool, Text};
-    let exclude = quote_str(Dialect::Postgres, exclude);
+    let exclude = string(exclude);
     let mut tables: BTreeMap<String, TableSnapshot> = BTreeMap::new();
     let names = query::<DB>(
         conn,
         "pg_class",
-        format!(
+        sql!(Dialect::Postgres;
             "SELECT c.relname::text FROM pg_catalog.pg_class c \
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-             AND NOT c.relispartition AND c.relname <> {exclude}"
+             AND NOT c.relispartition AND c.relname <> ",
+            exclude
         ),
         &[Text],
     )
@@ -289,7 +297,7 @@ async fn reflect_postgres<DB: Backend>(
          LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          WHERE n.nspname = current_schema() AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY c.relname, a.attnum"
-            .to_owned(),
+            .into(),
         &[Text, Text, Text, Bool, Text, Bool],
     )
     .await?;
@@ -316,27 +324,30 @@ async fn reflect_postgres<DB: Backend>(
             serial || c[5].as_bool() == Some(true),
         ));
     }
-    let list = |key: &str, rel: &str| {
-        format!(
-            "(SELECT string_agg(a.attname::text, chr(31) ORDER BY k.ord) \
-             FROM unnest({key}) WITH ORDINALITY AS k(attnum, ord) \
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = {rel} AND a.attnum = k.attnum)"
+    let list = |key: &'static str, rel: &'static str| {
+        sql!(Dialect::Postgres;
+            "(SELECT string_agg(a.attname::text, chr(31) ORDER BY k.ord) FROM unnest(",
+            key,
+            ") WITH ORDINALITY AS k(attnum, ord) JOIN pg_catalog.pg_attribute a ON a.attrelid = ",
+            rel,
+            " AND a.attnum = k.attnum)"
         )
     };
     let constraints = query::<DB>(
         conn,
         "pg_constraint",
-        format!(
-            "SELECT cl.relname::text, con.conname::text, con.contype::text, {}, \
-             rc.relname::text, {}, con.confdeltype::text, con.confupdtype::text \
+        sql!(Dialect::Postgres;
+            "SELECT cl.relname::text, con.conname::text, con.contype::text, ",
+            &list("con.conkey", "con.conrelid"),
+            ", rc.relname::text, ",
+            &list("con.confkey", "con.confrelid"),
+            ", con.confdeltype::text, con.confupdtype::text \
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace \
              LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid \
              WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f') \
-             ORDER BY cl.relname, con.conname",
-            list("con.conkey", "con.conrelid"),
-            list("con.confkey", "con.confrelid")
+             ORDER BY cl.relname, con.conname"
         ),
         &[Text, Text, Text, Text, Text, Text, Text, Text],
     )
@@ -366,9 +377,10 @@ async fn reflect_postgres<DB: Backend>(
     let indexes = query::<DB>(
         conn,
         "pg_index",
-        format!(
-            "SELECT t.relname::text, i.relname::text, ix.indisunique, {} \
-             FROM pg_catalog.pg_index ix \
+        sql!(Dialect::Postgres;
+            "SELECT t.relname::text, i.relname::text, ix.indisunique, ",
+            &list("ix.indkey::int2[]", "ix.indrelid"),
+            " FROM pg_catalog.pg_index ix \
              JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid \
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
@@ -376,8 +388,7 @@ async fn reflect_postgres<DB: Backend>(
              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                  AND con.contype IN ('p', 'u', 'x')) \
-             ORDER BY t.relname, i.relname",
-            list("ix.indkey::int2[]", "ix.indrelid")
+             ORDER BY t.relname, i.relname"
         ),
         &[Text, Text, Bool, Text],
     )
@@ -407,7 +418,7 @@ async fn reflect_mysql<DB: Backend>(
     let version = query::<DB>(
         conn,
         "VERSION()",
-        "SELECT CAST(VERSION() AS CHAR)".to_owned(),
+        "SELECT CAST(VERSION() AS CHAR)".into(),
         &[Text],
     )
     .await?;
@@ -419,10 +430,10 @@ async fn reflect_mysql<DB: Backend>(
     let names = query::<DB>(
         conn,
         "information_schema.TABLES",
-        format!(
+        sql!(Dialect::Mysql;
             "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> {}",
-            quote_str(Dialect::Mysql, exclude)
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> ",
+            string(exclude)
         ),
         &[Text],
     )
@@ -440,7 +451,7 @@ async fn reflect_mysql<DB: Backend>(
             "SELECT CAST(TABLE_NAME AS CHAR), CAST(CONSTRAINT_NAME AS CHAR), \
              CAST(CHECK_CLAUSE AS CHAR) FROM information_schema.CHECK_CONSTRAINTS \
              WHERE CONSTRAINT_SCHEMA = DATABASE()"
-                .to_owned(),
+                .into(),
             &[Text, Text, Text],
         )
         .await?;
@@ -462,7 +473,7 @@ async fn reflect_mysql<DB: Backend>(
          IS_NULLABLE = 'YES', CAST(COLUMN_DEFAULT AS CHAR), CAST(EXTRA AS CHAR) \
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
          ORDER BY TABLE_NAME, ORDINAL_POSITION"
-            .to_owned(),
+            .into(),
         &[Text, Text, Text, Bool, Text, Text],
     )
     .await?;
@@ -500,7 +511,7 @@ async fn reflect_mysql<DB: Backend>(
         "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), NON_UNIQUE, \
          CAST(COLUMN_NAME AS CHAR) FROM information_schema.STATISTICS \
          WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
-            .to_owned(),
+            .into(),
         &[Text, Text, Int, Text],
     )
     .await?;
@@ -545,7 +556,7 @@ async fn reflect_mysql<DB: Backend>(
            AND r.TABLE_NAME = k.TABLE_NAME \
          WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
-            .to_owned(),
+            .into(),
         &[Text, Text, Text, Text, Text, Text, Text],
     )
     .await?;

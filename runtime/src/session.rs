@@ -3,6 +3,7 @@
 //! panic, a failed release), the connection is closed instead of going back to the pool.
 
 use sqlx::pool::PoolConnection;
+use strata_core::RenderedSql;
 
 use crate::backend::{Backend, Value, ValueKind};
 use crate::error::{Error, statement_line};
@@ -13,10 +14,9 @@ pub(crate) struct Session<DB: Backend> {
     pub in_transaction: bool,
     /// Successful session-lock acquisitions not yet released.
     pub session_locks: u32,
-    /// A setting strata changed on this connection is not restored yet.
-    pub dirty_settings: bool,
-    /// SQLite foreign keys were turned off for a rebuild and are not on again yet.
-    pub foreign_keys_off: bool,
+    /// Settings strata changed on this connection, each with the statement that puts back the
+    /// value read before the change; while any is left, the guard closes the connection.
+    changed_settings: Vec<(&'static str, RenderedSql)>,
 }
 
 impl<DB: Backend> Session<DB> {
@@ -26,8 +26,7 @@ impl<DB: Backend> Session<DB> {
             conn,
             in_transaction: false,
             session_locks: 0,
-            dirty_settings: false,
-            foreign_keys_off: false,
+            changed_settings: Vec::new(),
         })
     }
 
@@ -37,40 +36,90 @@ impl<DB: Backend> Session<DB> {
     }
 
     /// Runs `sql` and returns the rows affected; a failure is returned as the driver's error.
-    pub async fn execute_raw(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
-        tracing::trace!(target: "strata", sql, "execute");
-        DB::execute(&mut self.conn, sql.to_string()).await
+    pub async fn execute_raw(&mut self, sql: &RenderedSql) -> Result<u64, sqlx::Error> {
+        tracing::trace!(target: "strata", sql = sql.as_str(), "execute");
+        DB::execute(&mut self.conn, sql).await
     }
 
     /// Runs `sql`; a failure becomes [`Error::Database`] with `context`.
-    pub async fn execute(&mut self, context: &str, sql: &str) -> Result<u64, Error> {
+    pub async fn execute(&mut self, context: &str, sql: &RenderedSql) -> Result<u64, Error> {
         self.execute_raw(sql)
             .await
-            .map_err(|source| database_error(context, sql, source))
+            .map_err(|source| database_error(context, sql.as_str(), source))
     }
 
     pub async fn fetch_raw(
         &mut self,
-        sql: &str,
+        sql: &RenderedSql,
         kinds: &[ValueKind],
     ) -> Result<Vec<Vec<Value>>, sqlx::Error> {
-        tracing::trace!(target: "strata", sql, "fetch");
-        DB::fetch(&mut self.conn, sql.to_string(), kinds).await
+        tracing::trace!(target: "strata", sql = sql.as_str(), "fetch");
+        DB::fetch(&mut self.conn, sql, kinds).await
     }
 
     pub async fn fetch(
         &mut self,
         context: &str,
-        sql: &str,
+        sql: &RenderedSql,
         kinds: &[ValueKind],
     ) -> Result<Vec<Vec<Value>>, Error> {
         self.fetch_raw(sql, kinds)
             .await
-            .map_err(|source| database_error(context, sql, source))
+            .map_err(|source| database_error(context, sql.as_str(), source))
+    }
+
+    /// Reads one integer (the first column of the first row), e.g. a `PRAGMA`'s value.
+    pub async fn fetch_int(&mut self, context: &str, sql: &RenderedSql) -> Result<i64, Error> {
+        let rows = self.fetch(context, sql, &[ValueKind::Int]).await?;
+        match rows.first().and_then(|row| row.first()) {
+            Some(Value::Int(value)) => Ok(*value),
+            other => Err(Error::Schema(format!(
+                "{context}: `{sql}` returned {other:?} where an integer was expected"
+            ))),
+        }
+    }
+
+    /// Runs `change`, remembering `restore` (which puts back the value read before) under
+    /// `setting` unless a change of that setting is already pending: the first value read is
+    /// the user's.
+    pub async fn change_setting(
+        &mut self,
+        setting: &'static str,
+        restore: RenderedSql,
+        change: &RenderedSql,
+    ) -> Result<(), Error> {
+        if !self.changed_settings.iter().any(|(s, _)| *s == setting) {
+            // Recorded before sending: if this future is dropped mid-flight, the guard closes
+            // the connection.
+            self.changed_settings.push((setting, restore));
+        }
+        self.execute(setting, change).await.map(drop)
+    }
+
+    /// Puts `setting` back to the value read before it was changed; a no-op when unchanged.
+    pub async fn restore_setting(&mut self, setting: &str) -> Result<(), Error> {
+        let Some(index) = self.changed_settings.iter().position(|(s, _)| *s == setting) else {
+            return Ok(());
+        };
+        let restore = self.changed_settings[index].1.clone();
+        self.execute("restoring a connection setting", &restore).await?;
+        self.changed_settings.remove(index);
+        Ok(())
+    }
+
+    /// Puts back every changed setting, newest first. One that cannot be restored stays listed,
+    /// so the guard closes the connection rather than return it changed.
+    pub async fn restore_settings(&mut self) {
+        for (setting, restore) in std::mem::take(&mut self.changed_settings).into_iter().rev() {
+            if let Err(error) = self.execute_raw(&restore).await {
+                tracing::warn!(target: "strata", %error, setting, "could not restore a connection setting; the connection will be closed");
+                self.changed_settings.push((setting, restore));
+            }
+        }
     }
 
     /// Starts a transaction with `begin` (`BEGIN`, `BEGIN IMMEDIATE`).
-    pub async fn begin_raw(&mut self, begin: &str) -> Result<(), sqlx::Error> {
+    pub async fn begin_raw(&mut self, begin: &RenderedSql) -> Result<(), sqlx::Error> {
         // Marked before sending: if the future is dropped mid-flight the state is unknown,
         // and the guard must close the connection.
         self.in_transaction = true;
@@ -87,7 +136,8 @@ impl<DB: Backend> Session<DB> {
         if !self.in_transaction {
             return Ok(());
         }
-        self.execute("committing", "COMMIT").await?;
+        self.execute("committing", &RenderedSql::from_static("COMMIT"))
+            .await?;
         self.in_transaction = false;
         Ok(())
     }
@@ -98,7 +148,10 @@ impl<DB: Backend> Session<DB> {
         if !self.in_transaction {
             return;
         }
-        match self.execute_raw("ROLLBACK").await {
+        match self
+            .execute_raw(&RenderedSql::from_static("ROLLBACK"))
+            .await
+        {
             Ok(_) => self.in_transaction = false,
             Err(error) => {
                 tracing::warn!(target: "strata", %error, "ROLLBACK failed; the connection will be closed");
@@ -109,15 +162,12 @@ impl<DB: Backend> Session<DB> {
 
 impl<DB: Backend> Drop for Session<DB> {
     fn drop(&mut self) {
-        if self.in_transaction
-            || self.session_locks > 0
-            || self.dirty_settings
-            || self.foreign_keys_off
-        {
+        if self.in_transaction || self.session_locks > 0 || !self.changed_settings.is_empty() {
             tracing::debug!(
                 target: "strata",
                 in_transaction = self.in_transaction,
                 session_locks = self.session_locks,
+                changed_settings = self.changed_settings.len(),
                 "closing the migration connection instead of returning it to the pool"
             );
             self.conn.close_on_drop();

@@ -547,15 +547,15 @@ async fn apply_fixtures<DB: Backend>(pool: &sqlx::Pool<DB>, fixtures: &[Fixture]
     for fixture in fixtures {
         // Split like a migration script (the same tokenizer), so an error names the statement.
         let script = fixture.sql.strip_prefix('\u{feff}').unwrap_or(fixture.sql);
-        let statements = match strata_core::split_statements(script, DB::DIALECT) {
+        let statements = match strata_core::RenderedSql::split_static(script, DB::DIALECT) {
             Ok(statements) => statements,
             Err(e) => panic!(
                 "{test}: fixture `{}` cannot be split into statements: {e}",
                 fixture.name
             ),
         };
-        for statement in statements {
-            if let Err(e) = DB::execute(&mut conn, statement.sql.clone()).await {
+        for (statement, sql) in statements {
+            if let Err(e) = DB::execute(&mut conn, &sql).await {
                 panic!(
                     "{test}: fixture `{}` failed at statement {} (line {}) `{}`: {e}",
                     fixture.name,
@@ -585,19 +585,24 @@ async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn Any + S
     outcome
 }
 
+// The SQL helpers below take sqlx's `SqlSafeStr`: a string literal as it is, and SQL built at
+// run time only when the test wraps it in `sqlx::AssertSqlSafe` where it is written.
+
 /// Runs `sql` on a connection of `pool`; panics with the statement on failure (test support).
-pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) {
+pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: impl sqlx::SqlSafeStr) {
+    let sql = sql.into_sql_str();
+    let text = sql.as_str().to_owned();
     let mut conn = pool
         .acquire()
         .await
         .unwrap_or_else(|e| panic!("cannot acquire a connection: {e}"));
-    DB::execute(&mut conn, sql.to_string())
+    DB::execute_audited(&mut conn, sql)
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
 }
 
 /// The first column of every row, as text (`NULL` for SQL NULL, integers printed).
-pub async fn texts<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String> {
+pub async fn texts<DB: Backend>(pool: &sqlx::Pool<DB>, sql: impl sqlx::SqlSafeStr) -> Vec<String> {
     first_column(pool, sql, ValueKind::Text)
         .await
         .into_iter()
@@ -611,14 +616,16 @@ pub async fn texts<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<String>
 }
 
 /// The first column of every row, as integers; panics on anything else.
-pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: &str) -> Vec<i64> {
+pub async fn ints<DB: Backend>(pool: &sqlx::Pool<DB>, sql: impl sqlx::SqlSafeStr) -> Vec<i64> {
+    let sql = sql.into_sql_str();
+    let text = sql.as_str().to_owned();
     first_column(pool, sql, ValueKind::Int)
         .await
         .into_iter()
         .map(|value| {
             value
                 .as_int()
-                .unwrap_or_else(|| panic!("{sql}: {value:?} is not an integer"))
+                .unwrap_or_else(|| panic!("{text}: {value:?} is not an integer"))
         })
         .collect()
 }
@@ -641,16 +648,18 @@ pub async fn table_names<DB: Backend>(pool: &sqlx::Pool<DB>) -> Vec<String> {
 
 async fn first_column<DB: Backend>(
     pool: &sqlx::Pool<DB>,
-    sql: &str,
+    sql: impl sqlx::SqlSafeStr,
     kind: ValueKind,
 ) -> Vec<Value> {
+    let sql = sql.into_sql_str();
+    let text = sql.as_str().to_owned();
     let mut conn = pool
         .acquire()
         .await
         .unwrap_or_else(|e| panic!("cannot acquire a connection: {e}"));
-    DB::fetch(&mut conn, sql.to_string(), &[kind])
+    DB::fetch_audited(&mut conn, sql, &[kind])
         .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
         .into_iter()
         .filter_map(|row| row.into_iter().next())
         .collect()

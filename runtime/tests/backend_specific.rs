@@ -111,9 +111,9 @@ async fn sqlite_waits_for_a_running_no_transaction_migration() {
     let checksum = &m.get(2).unwrap().up[0].as_ref().unwrap().checksum;
     execute(
         pool,
-        &format!(
+        sqlx::AssertSqlSafe(format!(
             "INSERT INTO strata_migrations VALUES (2, 'b', '{checksum}', 2, 'x', strftime('%Y-%m-%d %H:%M:%f', 'now'), 0, 0)"
-        ),
+        )),
     )
     .await;
     // The other process finishes 300 ms later: the waiter sees it done and succeeds.
@@ -125,9 +125,9 @@ async fn sqlite_waits_for_a_running_no_transaction_migration() {
             execute(&pool, "CREATE TABLE b (id INTEGER PRIMARY KEY)").await;
             execute(
                 &pool,
-                &format!(
+                sqlx::AssertSqlSafe(format!(
                     "UPDATE strata_migrations SET success = 1, head = '{head}' WHERE version = 2"
-                ),
+                )),
             )
             .await;
         })

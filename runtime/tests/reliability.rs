@@ -6,6 +6,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use sqlx::SqlSafeStr as _;
+
 use strata_core::Dialect;
 use strata_runtime::on_each_backend;
 use strata_runtime::{Backend, Error, Migrator, VersionState};
@@ -260,7 +262,9 @@ async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>,
     // Hold the lock from another connection.
     let mut holder = pool.acquire().await.unwrap();
     let (take, expected_lock) = take_lock_sql(pool).await;
-    DB::execute(&mut holder, take).await.unwrap();
+    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
+        .await
+        .unwrap();
     let started = Instant::now();
     let err = Migrator::new(&m)
         .lock_timeout(Duration::from_millis(400))
@@ -283,7 +287,7 @@ async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>,
     );
     // Nothing happened; once the lock is free the upgrade runs.
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
-    DB::execute(&mut holder, release_lock_sql::<DB>().to_string())
+    DB::execute_audited(&mut holder, sqlx::SqlStr::from_static(release_lock_sql::<DB>()))
         .await
         .unwrap();
     drop(holder);
@@ -399,7 +403,9 @@ async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<
     let m = repo(&[(1, "a", GOOD_1, None)]);
     let mut holder = pool.acquire().await.unwrap();
     let (take, _) = take_lock_sql(pool).await;
-    DB::execute(&mut holder, take).await.unwrap();
+    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
+        .await
+        .unwrap();
     let pool1 = pool_options::<DB>().connect(url).await.unwrap();
     let migrator = Migrator::new(&m).lock_timeout(Duration::from_secs(30));
     let cancelled =
@@ -412,7 +418,7 @@ async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<
         0
     };
     assert_eq!(wait_for_pool_size(&pool1, expected).await, expected);
-    DB::execute(&mut holder, release_lock_sql::<DB>().to_string())
+    DB::execute_audited(&mut holder, sqlx::SqlStr::from_static(release_lock_sql::<DB>()))
         .await
         .unwrap();
     drop(holder);

@@ -46,7 +46,9 @@ pub async fn lock_is_held<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) -> bool
             // The holder's connection id; 0 when the lock is free.
             ints(
                 pool,
-                &format!("SELECT COALESCE(IS_USED_LOCK({MYSQL_LOCK_NAME}), 0)"),
+                sqlx::AssertSqlSafe(format!(
+                    "SELECT COALESCE(IS_USED_LOCK({MYSQL_LOCK_NAME}), 0)"
+                )),
             )
             .await[0]
                 != 0
@@ -61,12 +63,12 @@ async fn sqlite_write_lock_is_held<DB: Backend>(url: &str) -> bool {
     let mut conn = <DB::Connection as sqlx::Connection>::connect(url)
         .await
         .unwrap();
-    DB::execute(&mut conn, "PRAGMA busy_timeout = 0".to_string())
+    DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("PRAGMA busy_timeout = 0"))
         .await
         .unwrap();
-    let held = match DB::execute(&mut conn, "BEGIN IMMEDIATE".to_string()).await {
+    let held = match DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("BEGIN IMMEDIATE")).await {
         Ok(_) => {
-            DB::execute(&mut conn, "ROLLBACK".to_string())
+            DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("ROLLBACK"))
                 .await
                 .unwrap();
             false

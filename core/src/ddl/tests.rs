@@ -344,7 +344,7 @@ fn exact_sql_mysql() {
   `blob` BLOB NOT NULL,
   `day` DATE NOT NULL,
   `clock` TIME(6) NOT NULL,
-  `at_tz` TIMESTAMP(6) NOT NULL,
+  `at_tz` DATETIME(6) NOT NULL,
   `uuid` BINARY(16) NOT NULL,
   `doc` JSON NOT NULL,
   `money` DECIMAL(65,30) NOT NULL,
