@@ -42,8 +42,9 @@ pub enum Value {
     Bool(bool),
     /// A floating-point number.
     Float(f64),
-    /// An integer too large for `i64` (a MySQL unsigned column), as the database printed it.
-    OutOfRange(String),
+    /// A value that cannot be read as the kind asked for (an unsigned integer above `i64::MAX`,
+    /// text where an integer was expected, ..), described for an error message.
+    Unreadable(String),
 }
 
 impl Value {
@@ -153,6 +154,12 @@ pub trait Backend: sqlx::Database + sealed::Sealed {
     }
 }
 
+/// A value none of the decodings accepted, named by its database type.
+fn unreadable<'r, V: sqlx::ValueRef<'r>>(raw: &V) -> Value {
+    use sqlx::TypeInfo as _;
+    Value::Unreadable(format!("a value of type {}", raw.type_info().name()))
+}
+
 /// Decodes column `index` of `row` as `kind`, trying the Rust types sqlx accepts for the
 /// column types the backend may report.
 macro_rules! decode_column {
@@ -172,14 +179,17 @@ macro_rules! decode_column {
                             if let Ok(v) = row.try_get::<$int, _>(index) {
                                 found = Some(match i64::try_from(v) {
                                     Ok(v) => Value::Int(v),
-                                    Err(_) => Value::OutOfRange(v.to_string()),
+                                    Err(_) => Value::Unreadable(format!("{v}, which is too large")),
                                 });
                             }
                         }
                     )*
                     match found {
                         Some(v) => v,
-                        None => Value::Int(row.try_get::<i64, _>(index)?),
+                        None => match row.try_get::<i64, _>(index) {
+                            Ok(v) => Value::Int(v),
+                            Err(_) => unreadable(&raw),
+                        },
                     }
                 }
                 ValueKind::Text => {
@@ -193,15 +203,18 @@ macro_rules! decode_column {
                     )*
                     match found {
                         Some(v) => Value::Text(v),
-                        None => {
-                            let bytes = row.try_get::<Vec<u8>, _>(index)?;
-                            Value::Text(String::from_utf8_lossy(&bytes).into_owned())
-                        }
+                        None => match row.try_get::<Vec<u8>, _>(index) {
+                            Ok(bytes) => Value::Text(String::from_utf8_lossy(&bytes).into_owned()),
+                            Err(_) => unreadable(&raw),
+                        },
                     }
                 }
                 ValueKind::Bool => match row.try_get::<bool, _>(index) {
                     Ok(v) => Value::Bool(v),
-                    Err(_) => Value::Bool(row.try_get::<i64, _>(index)? != 0),
+                    Err(_) => match row.try_get::<i64, _>(index) {
+                        Ok(v) => Value::Bool(v != 0),
+                        Err(_) => unreadable(&raw),
+                    },
                 },
                 ValueKind::Float => match row.try_get::<f64, _>(index) {
                     Ok(v) => Value::Float(v),

@@ -179,7 +179,8 @@ impl Sql {
                 "CAST(EXTRACT(EPOCH FROM (clock_timestamp() - applied_at)) * 1000 AS BIGINT)",
             ),
             Dialect::Mysql => (
-                "CAST(UNIX_TIMESTAMP(applied_at) * 1000 AS SIGNED)",
+                // Not UNIX_TIMESTAMP: MariaDB before 11.5 returns NULL after 2038.
+                "CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', applied_at) DIV 1000 AS SIGNED)",
                 "CAST(TIMESTAMPDIFF(MICROSECOND, applied_at, CURRENT_TIMESTAMP(6)) / 1000 AS SIGNED)",
             ),
         };
@@ -218,7 +219,7 @@ impl Sql {
                         Some(Value::Text(t)) => format!("{t:?}"),
                         Some(Value::Bool(b)) => b.to_string(),
                         Some(Value::Float(x)) => x.to_string(),
-                        Some(Value::OutOfRange(v)) => format!("{v} (too large)"),
+                        Some(Value::Unreadable(what)) => what.clone(),
                     };
                     Error::BadBookkeeping {
                         table: self.table.clone(),
