@@ -167,7 +167,8 @@ pub use strata_core::{
 /// version and every one below it as applied without running them (`None`: the empty
 /// table). [`upgrade_to`](runtime::upgrade_to) stops at a version;
 /// [`downgrade`](runtime::downgrade) runs down scripts back to a version (0: everything), and
-/// checks that every one it needs exists before running any.
+/// checks that every one it needs exists before running any, and that the applied history is
+/// the binary's (the same checks, and errors, as `upgrade`; [`Migrator::force`] skips them).
 ///
 /// # What fails, and how
 ///

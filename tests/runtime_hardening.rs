@@ -79,10 +79,8 @@ macro_rules! round_trip {
                     .await
                     .unwrap();
             }
-            let read: Vec<$module::Value> = sqlx::query_scalar($select)
-                .fetch_all(pool)
-                .await
-                .unwrap();
+            let read: Vec<$module::Value> =
+                sqlx::query_scalar($select).fetch_all(pool).await.unwrap();
             assert_eq!(read, values);
             strata::runtime::reflect(pool)
                 .await

@@ -206,9 +206,13 @@ fn run_panicking_body<DB: testing::TestBackend>(current: &'static str) -> (Optio
     let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         testing::run_test::<DB, _, _, _, _, _, _, _>(SPEC, testing::no_setup, |pool| async move {
             let mut conn = pool.acquire().await.unwrap();
-            let rows = DB::fetch_audited(&mut conn, sqlx::SqlStr::from_static(current), &[ValueKind::Text])
-                .await
-                .unwrap();
+            let rows = DB::fetch_audited(
+                &mut conn,
+                sqlx::SqlStr::from_static(current),
+                &[ValueKind::Text],
+            )
+            .await
+            .unwrap();
             *record.lock().unwrap() = rows[0][0].as_text().map(str::to_owned);
             panic!("the body failed on purpose");
         })

@@ -20,6 +20,7 @@ pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };
 pub use migration::{RepositoryError, VersionScheme};
+pub use rendered::RenderedSql;
 pub use schema::{
     ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal, Schema, SqlType, TableDef,
 };
@@ -27,6 +28,5 @@ pub use snapshot::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
-pub use rendered::RenderedSql;
 pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;

@@ -124,7 +124,10 @@ fn statements(sql: &str, dialect: Dialect) -> Result<Vec<(Statement, RenderedSql
 
 impl Script {
     /// The script's statements for `dialect`, in order, each with its text ready to run.
-    pub fn statements(&self, dialect: Dialect) -> Result<Vec<(Statement, RenderedSql)>, SplitError> {
+    pub fn statements(
+        &self,
+        dialect: Dialect,
+    ) -> Result<Vec<(Statement, RenderedSql)>, SplitError> {
         statements(&self.sql, dialect)
     }
 }
@@ -179,8 +182,9 @@ mod tests {
 
     #[test]
     fn script_statements_keep_their_text() {
-        let split = RenderedSql::split_static("CREATE TABLE a (id INT);\nSELECT ';';", Dialect::Sqlite)
-            .unwrap();
+        let split =
+            RenderedSql::split_static("CREATE TABLE a (id INT);\nSELECT ';';", Dialect::Sqlite)
+                .unwrap();
         let texts: Vec<&str> = split.iter().map(|(_, sql)| sql.as_str()).collect();
         assert_eq!(texts, ["CREATE TABLE a (id INT)", "SELECT ';'"]);
         assert_eq!(split[1].0.ordinal, 2);

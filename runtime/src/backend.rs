@@ -82,7 +82,20 @@ mod sealed {
 /// cargo feature). Every runtime function is generic over it and takes the user's own
 /// `sqlx::Pool`, so `&SqlitePool`, `&PgPool` and `&MySqlPool` all work.
 ///
-/// The trait is sealed; its methods are strata's internal per-database operations.
+/// The trait is sealed; its methods are strata's internal per-database operations. They take
+/// SQL strata-core rendered, never a `String`:
+///
+/// ```compile_fail
+/// # async fn f<DB: strata_runtime::Backend>(conn: &mut DB::Connection, sql: String) {
+/// DB::execute(conn, sql).await;
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # async fn f<DB: strata_runtime::Backend>(conn: &mut DB::Connection, sql: &String) {
+/// DB::execute_audited(conn, sql.as_str().into()).await;
+/// # }
+/// ```
 pub trait Backend: sqlx::Database + sealed::Sealed {
     #[doc(hidden)]
     const DIALECT: Dialect;

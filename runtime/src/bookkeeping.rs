@@ -153,9 +153,15 @@ impl Sql {
     /// The number of tables in the database (its current schema on PostgreSQL).
     pub fn count_tables(&self) -> RenderedSql {
         RenderedSql::from_static(match self.dialect {
-            Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-            Dialect::Postgres => "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
-            Dialect::Mysql => "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+            Dialect::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            }
+            Dialect::Postgres => {
+                "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+            }
+            Dialect::Mysql => {
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+            }
         })
     }
 
@@ -212,8 +218,9 @@ impl Sql {
         let rows = rows
             .into_iter()
             .map(|r| {
-                let bad = |version: Option<i64>, column: &'static str, expected: &'static str| {
-                    let found = match r.get(COLUMNS.iter().position(|c| *c == column).unwrap_or(0)) {
+                // `index`: the column's position in the query (two are read from applied_at).
+                let bad = |version: Option<i64>, index: usize, expected: &'static str| {
+                    let found = match r.get(index) {
                         None | Some(Value::Null) => "NULL".to_string(),
                         Some(Value::Int(v)) => v.to_string(),
                         Some(Value::Text(t)) => format!("{t:?}"),
@@ -223,29 +230,30 @@ impl Sql {
                     };
                     Error::BadBookkeeping {
                         table: self.table.clone(),
-                        column,
+                        column: COLUMNS[index],
                         version,
                         found,
                         expected,
                     }
                 };
-                let int = |i: usize, version: Option<i64>| match r.get(i) {
+                let int = |index: usize, version: Option<i64>| match r.get(index) {
                     Some(Value::Int(v)) => Ok(*v),
-                    _ => Err(bad(version, COLUMNS[i], "an integer")),
+                    _ => Err(bad(version, index, "an integer")),
                 };
-                let version = Some(int(0, None)?);
-                let text = |i: usize, expected: &'static str| match r.get(i) {
+                let number = int(0, None)?;
+                let version = Some(number);
+                let text = |index: usize, expected: &'static str| match r.get(index) {
                     Some(Value::Text(t)) => Ok(t.clone()),
-                    _ => Err(bad(version, COLUMNS[i], expected)),
+                    _ => Err(bad(version, index, expected)),
                 };
                 Ok(Row {
-                    version: version.unwrap_or_default(),
+                    version: number,
                     name: text(1, "the migration's name")?,
                     checksum: text(2, "a SHA-256 checksum")?,
                     installed_rank: int(3, version)?,
                     success: match r.get(4).and_then(Value::as_bool) {
                         Some(b) => b,
-                        None => return Err(bad(version, COLUMNS[4], "a boolean")),
+                        None => return Err(bad(version, 4, "a boolean")),
                     },
                     applied_at_ms: Some(int(5, version)?),
                     age_ms: int(6, version)?,
@@ -298,7 +306,13 @@ impl Sql {
     }
 
     /// Makes `version` the newest row, carrying `head`; `success` changes its flag too.
-    pub fn restamp(&self, version: i64, rank: i64, head: &str, success: Option<bool>) -> RenderedSql {
+    pub fn restamp(
+        &self,
+        version: i64,
+        rank: i64,
+        head: &str,
+        success: Option<bool>,
+    ) -> RenderedSql {
         let success = match success {
             Some(true) => sql!(self.dialect; ", success = ", self.bool(true)),
             Some(false) => sql!(self.dialect; ", success = ", self.bool(false)),

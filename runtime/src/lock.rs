@@ -81,9 +81,7 @@ impl Lock {
             return Ok(());
         }
         let read = RenderedSql::from_static(BUSY_TIMEOUT);
-        let busy_ms = session
-            .fetch_int("reading the busy timeout", &read)
-            .await?;
+        let busy_ms = session.fetch_int("reading the busy timeout", &read).await?;
         let cap = i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX);
         if busy_ms > cap {
             session
@@ -110,7 +108,8 @@ impl Lock {
                 session.begin_raw(&begin).await.map_err(|e| {
                     crate::session::database_error("starting a transaction", begin.as_str(), e)
                 })?;
-                let take = sql!(self.dialect; "SELECT pg_try_advisory_xact_lock(", &self.pg_key(), ")");
+                let take =
+                    sql!(self.dialect; "SELECT pg_try_advisory_xact_lock(", &self.pg_key(), ")");
                 loop {
                     let rows = match session
                         .fetch("taking the migration lock", &take, &[ValueKind::Bool])
@@ -140,7 +139,11 @@ impl Lock {
                     "SELECT set_config('client_connection_check_interval', '1s', true) WHERE current_setting('server_version_num')::int >= 140000",
                 );
                 if let Err(e) = session
-                    .fetch("setting client_connection_check_interval", &check_interval, &[])
+                    .fetch(
+                        "setting client_connection_check_interval",
+                        &check_interval,
+                        &[],
+                    )
                     .await
                 {
                     session.rollback().await;

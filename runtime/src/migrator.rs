@@ -367,8 +367,9 @@ impl<'m> Migrator<'m> {
 
     /// On a database with no tables at all (and so no bookkeeping table), creates `schema`
     /// with `create_all` and records every embedded version as applied without running it,
-    /// under the lock (atomically on SQLite and PostgreSQL; on MySQL the rows are written
-    /// last). Otherwise the same as [`Migrator::upgrade`]. The report lists no migrations
+    /// under the lock (atomically on SQLite and PostgreSQL; on MySQL, where DDL commits, the
+    /// rows are written first marked incomplete and marked done last, so a failure half-way
+    /// is an incomplete version naming the repair). Otherwise the same as [`Migrator::upgrade`]. The report lists no migrations
     /// when the schema was created.
     pub async fn upgrade_or_create<DB: Backend>(
         &self,
@@ -903,7 +904,10 @@ impl<'m> Migrator<'m> {
     }
 
     /// Reverts the applied migrations above `version` (0 or an applied version) with their down
-    /// scripts, newest first. Every down script is checked to exist before anything runs.
+    /// scripts, newest first. Before anything runs, the applied history is verified as
+    /// [`Migrator::upgrade`] does (no changed script, no version the binary does not embed,
+    /// no incomplete row; [`Migrator::force`] skips the first two) and every down script is
+    /// checked to exist.
     pub async fn downgrade<DB: Backend>(
         &self,
         pool: &sqlx::Pool<DB>,

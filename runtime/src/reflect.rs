@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 
 use strata_core::rendered::string;
-use strata_core::{RenderedSql, sql};
 use strata_core::snapshot::{logical_type, parse_reported_default};
 use strata_core::{
     ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, Snapshot, SqlType,
     TableSnapshot,
 };
+use strata_core::{RenderedSql, sql};
 
 use crate::backend::{Backend, Value, ValueKind};
 use crate::error::Error;

@@ -98,11 +98,16 @@ impl<DB: Backend> Session<DB> {
 
     /// Puts `setting` back to the value read before it was changed; a no-op when unchanged.
     pub async fn restore_setting(&mut self, setting: &str) -> Result<(), Error> {
-        let Some(index) = self.changed_settings.iter().position(|(s, _)| *s == setting) else {
+        let Some(index) = self
+            .changed_settings
+            .iter()
+            .position(|(s, _)| *s == setting)
+        else {
             return Ok(());
         };
         let restore = self.changed_settings[index].1.clone();
-        self.execute("restoring a connection setting", &restore).await?;
+        self.execute("restoring a connection setting", &restore)
+            .await?;
         self.changed_settings.remove(index);
         Ok(())
     }

@@ -589,6 +589,23 @@ async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, Box<dyn Any + S
 // run time only when the test wraps it in `sqlx::AssertSqlSafe` where it is written.
 
 /// Runs `sql` on a connection of `pool`; panics with the statement on failure (test support).
+///
+/// A string literal is taken as it is; SQL built at run time must be vouched for where it is
+/// written:
+///
+/// ```no_run
+/// # async fn f<DB: strata_runtime::Backend>(pool: &sqlx::Pool<DB>, table: &str) {
+/// use strata_runtime::testing::execute;
+/// execute(pool, "CREATE TABLE t (id INTEGER)").await;
+/// execute(pool, sqlx::AssertSqlSafe(format!("DROP TABLE {table}"))).await;
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # async fn f<DB: strata_runtime::Backend>(pool: &sqlx::Pool<DB>, table: &str) {
+/// strata_runtime::testing::execute(pool, &format!("DROP TABLE {table}")).await;
+/// # }
+/// ```
 pub async fn execute<DB: Backend>(pool: &sqlx::Pool<DB>, sql: impl sqlx::SqlSafeStr) {
     let sql = sql.into_sql_str();
     let text = sql.as_str().to_owned();

@@ -112,7 +112,10 @@ async fn postgres_race_under_serializable() {
 // The user's connection settings are left as they were
 // ---------------------------------------------------------------------------------------------
 
-fn sqlite_pool(url: &str, options: impl FnOnce(sqlx::sqlite::SqliteConnectOptions) -> sqlx::sqlite::SqliteConnectOptions) -> sqlx::SqlitePool {
+fn sqlite_pool(
+    url: &str,
+    options: impl FnOnce(sqlx::sqlite::SqliteConnectOptions) -> sqlx::sqlite::SqliteConnectOptions,
+) -> sqlx::SqlitePool {
     let options = options(sqlx::sqlite::SqliteConnectOptions::from_str(url).unwrap());
     sqlx::pool::PoolOptions::<sqlx::Sqlite>::new()
         .max_connections(1)
@@ -219,28 +222,64 @@ async fn postgres_session_settings_are_untouched() {
 
 async fn downgrade_refuses_a_changed_history<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let applied = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
-        (2, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", Some("DROP TABLE b;")),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
+        (
+            2,
+            "b",
+            "CREATE TABLE b (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE b;"),
+        ),
     ]);
     strata_runtime::upgrade(pool, &applied).await.unwrap();
     // A binary whose version 2 was written for another schema: its down script drops `a`.
     let other = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
-        (2, "b", "CREATE TABLE c (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
+        (
+            2,
+            "b",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
     ]);
-    let applied_sum = applied.get(2).unwrap().up[0].as_ref().unwrap().checksum.to_string();
-    let other_sum = other.get(2).unwrap().up[0].as_ref().unwrap().checksum.to_string();
+    let applied_sum = applied.get(2).unwrap().up[0]
+        .as_ref()
+        .unwrap()
+        .checksum
+        .to_string();
+    let other_sum = other.get(2).unwrap().up[0]
+        .as_ref()
+        .unwrap()
+        .checksum
+        .to_string();
     let expected = format!(
         "migration 2 (0002_b.sql) was changed after it was applied: the database recorded checksum {applied_sum}, the binary embeds {other_sum}; restore the original script and put the change in a new migration"
     );
     let upgrade_err = strata_runtime::upgrade(pool, &other).await.unwrap_err();
     assert_eq!(upgrade_err.to_string(), expected);
-    let err = strata_runtime::downgrade(pool, &other, 1).await.unwrap_err();
-    assert!(matches!(err, Error::ChecksumMismatch { version: 2, .. }), "{err}");
+    let err = strata_runtime::downgrade(pool, &other, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ChecksumMismatch { version: 2, .. }),
+        "{err}"
+    );
     assert_eq!(err.to_string(), expected);
     // Nothing changed.
     assert_eq!(table_names(pool).await, vec!["a", "b", "strata_migrations"]);
-    assert_eq!(strata_runtime::db_version(pool, &other).await.unwrap(), Some(2));
+    assert_eq!(
+        strata_runtime::db_version(pool, &other).await.unwrap(),
+        Some(2)
+    );
     // Forced, it runs the binary's down script.
     let report = Migrator::new(&other)
         .force(true)
@@ -249,40 +288,79 @@ async fn downgrade_refuses_a_changed_history<DB: Backend>(pool: &sqlx::Pool<DB>,
         .unwrap();
     assert_eq!(report.versions(), vec![2]);
     assert_eq!(table_names(pool).await, vec!["b", "strata_migrations"]);
-    assert_eq!(strata_runtime::db_version(pool, &other).await.unwrap(), Some(1));
+    assert_eq!(
+        strata_runtime::db_version(pool, &other).await.unwrap(),
+        Some(1)
+    );
 }
 
 async fn downgrade_refuses_unknown_versions<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let newer = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
-        (2, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", Some("DROP TABLE b;")),
-        (3, "c", "CREATE TABLE c (id INTEGER PRIMARY KEY);", Some("DROP TABLE c;")),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
+        (
+            2,
+            "b",
+            "CREATE TABLE b (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE b;"),
+        ),
+        (
+            3,
+            "c",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE c;"),
+        ),
     ]);
     strata_runtime::upgrade(pool, &newer).await.unwrap();
     let older = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
-        (2, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", Some("DROP TABLE b;")),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
+        (
+            2,
+            "b",
+            "CREATE TABLE b (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE b;"),
+        ),
     ]);
     let expected = "the database has version 3 applied that this binary does not embed (its latest is 2): is this binary older than the database? Deploy the build that contains them, or rebuild (a new migration file needs `cargo:rerun-if-changed=migrations` in build.rs)";
     let upgrade_err = strata_runtime::upgrade(pool, &older).await.unwrap_err();
     assert_eq!(upgrade_err.to_string(), expected);
     // Reverting version 2 alone would leave 3 applied on top of nothing.
-    let err = strata_runtime::downgrade(pool, &older, 1).await.unwrap_err();
+    let err = strata_runtime::downgrade(pool, &older, 1)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::UnknownVersions { .. }), "{err}");
     assert_eq!(err.to_string(), expected);
     assert_eq!(
         table_names(pool).await,
         vec!["a", "b", "c", "strata_migrations"]
     );
-    assert_eq!(strata_runtime::db_version(pool, &older).await.unwrap(), Some(3));
+    assert_eq!(
+        strata_runtime::db_version(pool, &older).await.unwrap(),
+        Some(3)
+    );
     // Forced, the history check is skipped; version 3 still has no down script here.
     let err = Migrator::new(&older)
         .force(true)
         .downgrade(pool, 1)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::MissingDownScript { version: 3, .. }), "{err}");
-    assert_eq!(strata_runtime::db_version(pool, &older).await.unwrap(), Some(3));
+    assert!(
+        matches!(err, Error::MissingDownScript { version: 3, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        strata_runtime::db_version(pool, &older).await.unwrap(),
+        Some(3)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,7 +387,12 @@ async fn null_bookkeeping_value_is_an_error<DB: Backend>(pool: &sqlx::Pool<DB>, 
     execute(pool, create).await;
     execute(pool, insert).await;
     let m = repo(&[
-        (1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", Some("DROP TABLE a;")),
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
         (2, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", None),
     ]);
     let expected = "the bookkeeping table strata_migrations holds NULL in column `checksum` of version 1, where strata writes a SHA-256 checksum: correct the row by hand, or rewrite the table with `strata version-control --force <version>`; nothing was changed";
@@ -340,7 +423,11 @@ async fn sqlite_undecodable_bookkeeping_value_is_an_error() {
     let pool = &db.pool;
     let m = repo(&[(1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", None)]);
     strata_runtime::upgrade(pool, &m).await.unwrap();
-    execute(pool, "UPDATE strata_migrations SET installed_rank = 'first'").await;
+    execute(
+        pool,
+        "UPDATE strata_migrations SET installed_rank = 'first'",
+    )
+    .await;
     let err = strata_runtime::status(pool, &m).await.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -388,8 +475,12 @@ async fn applied_at_past_2038<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     execute(
         pool,
         match DB::DIALECT {
-            Dialect::Sqlite => "UPDATE strata_migrations SET applied_at = '2040-01-01 00:00:00.000'",
-            Dialect::Postgres => "UPDATE strata_migrations SET applied_at = '2040-01-01 00:00:00+00'",
+            Dialect::Sqlite => {
+                "UPDATE strata_migrations SET applied_at = '2040-01-01 00:00:00.000'"
+            }
+            Dialect::Postgres => {
+                "UPDATE strata_migrations SET applied_at = '2040-01-01 00:00:00+00'"
+            }
             Dialect::Mysql => "UPDATE strata_migrations SET applied_at = '2040-01-01 00:00:00'",
         },
     )
@@ -417,13 +508,29 @@ async fn mysql_timestamp_bookkeeping_table_keeps_working() {
     .await;
     let m = support::tables(3);
     assert_eq!(
-        strata_runtime::upgrade_to(pool, &m, 2).await.unwrap().versions(),
+        strata_runtime::upgrade_to(pool, &m, 2)
+            .await
+            .unwrap()
+            .versions(),
         vec![1, 2]
     );
-    assert_eq!(strata_runtime::upgrade(pool, &m).await.unwrap().versions(), vec![3]);
+    assert_eq!(
+        strata_runtime::upgrade(pool, &m).await.unwrap().versions(),
+        vec![3]
+    );
     let status = strata_runtime::status(pool, &m).await.unwrap();
-    assert!(status.iter().all(|s| s.state == VersionState::Applied && s.applied_at.is_some()));
-    assert_eq!(strata_runtime::downgrade(pool, &m, 1).await.unwrap().versions(), vec![3, 2]);
+    assert!(
+        status
+            .iter()
+            .all(|s| s.state == VersionState::Applied && s.applied_at.is_some())
+    );
+    assert_eq!(
+        strata_runtime::downgrade(pool, &m, 1)
+            .await
+            .unwrap()
+            .versions(),
+        vec![3, 2]
+    );
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(1));
     // The table is left as it was made.
     assert_eq!(

@@ -287,9 +287,12 @@ async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>,
     );
     // Nothing happened; once the lock is free the upgrade runs.
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
-    DB::execute_audited(&mut holder, sqlx::SqlStr::from_static(release_lock_sql::<DB>()))
-        .await
-        .unwrap();
+    DB::execute_audited(
+        &mut holder,
+        sqlx::SqlStr::from_static(release_lock_sql::<DB>()),
+    )
+    .await
+    .unwrap();
     drop(holder);
     let report = Migrator::new(&m)
         .lock_timeout(Duration::from_secs(5))
@@ -418,9 +421,12 @@ async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<
         0
     };
     assert_eq!(wait_for_pool_size(&pool1, expected).await, expected);
-    DB::execute_audited(&mut holder, sqlx::SqlStr::from_static(release_lock_sql::<DB>()))
-        .await
-        .unwrap();
+    DB::execute_audited(
+        &mut holder,
+        sqlx::SqlStr::from_static(release_lock_sql::<DB>()),
+    )
+    .await
+    .unwrap();
     drop(holder);
     let started = Instant::now();
     let report = migrator.upgrade(&pool1).await.unwrap();

@@ -63,19 +63,23 @@ async fn sqlite_write_lock_is_held<DB: Backend>(url: &str) -> bool {
     let mut conn = <DB::Connection as sqlx::Connection>::connect(url)
         .await
         .unwrap();
-    DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("PRAGMA busy_timeout = 0"))
-        .await
-        .unwrap();
-    let held = match DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("BEGIN IMMEDIATE")).await {
-        Ok(_) => {
-            DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("ROLLBACK"))
-                .await
-                .unwrap();
-            false
-        }
-        Err(e) if e.to_string().contains("locked") => true,
-        Err(e) => panic!("BEGIN IMMEDIATE: {e}"),
-    };
+    DB::execute_audited(
+        &mut conn,
+        sqlx::SqlStr::from_static("PRAGMA busy_timeout = 0"),
+    )
+    .await
+    .unwrap();
+    let held =
+        match DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("BEGIN IMMEDIATE")).await {
+            Ok(_) => {
+                DB::execute_audited(&mut conn, sqlx::SqlStr::from_static("ROLLBACK"))
+                    .await
+                    .unwrap();
+                false
+            }
+            Err(e) if e.to_string().contains("locked") => true,
+            Err(e) => panic!("BEGIN IMMEDIATE: {e}"),
+        };
     conn.close().await.unwrap();
     held
 }
