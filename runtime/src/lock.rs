@@ -108,8 +108,16 @@ impl Lock {
                 session.begin_raw(&begin).await.map_err(|e| {
                     crate::session::database_error("starting a transaction", begin.as_str(), e)
                 })?;
-                let take =
-                    sql!(self.dialect; "SELECT pg_try_advisory_xact_lock(", &self.pg_key(), ")");
+                // The second column has the server notice a vanished client within a second, so
+                // a killed upgrader's statement is cancelled and its lock freed: SET LOCAL, which
+                // ends with the transaction (behind a transaction pooler a session-level SET
+                // would land on another client's connection), in the same round trip, and only
+                // on PostgreSQL 14+, which knows the name.
+                let take = sql!(self.dialect;
+                    "SELECT pg_try_advisory_xact_lock(",
+                    &self.pg_key(),
+                    "), (SELECT set_config('client_connection_check_interval', '1s', true) WHERE current_setting('server_version_num')::int >= 140000)"
+                );
                 loop {
                     let rows = match session
                         .fetch("taking the migration lock", &take, &[ValueKind::Bool])
@@ -123,33 +131,13 @@ impl Lock {
                     };
                     if first_bool(&rows) {
                         tracing::debug!(target: "strata", waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
-                        break;
+                        return Ok(());
                     }
                     if !backoff.wait().await {
                         session.rollback().await;
                         return Err(self.timeout_error(started));
                     }
                 }
-                // Have the server notice a vanished client within a second, so a killed
-                // upgrader's statement is cancelled and the lock freed. SET LOCAL only: it ends
-                // with the transaction, and behind a transaction pooler a session-level SET
-                // would land on another client's connection. PostgreSQL 14+: checked first, so
-                // an older server never sees the name.
-                let check_interval = RenderedSql::from_static(
-                    "SELECT set_config('client_connection_check_interval', '1s', true) WHERE current_setting('server_version_num')::int >= 140000",
-                );
-                if let Err(e) = session
-                    .fetch(
-                        "setting client_connection_check_interval",
-                        &check_interval,
-                        &[],
-                    )
-                    .await
-                {
-                    session.rollback().await;
-                    return Err(e);
-                }
-                Ok(())
             }
             Dialect::Sqlite => loop {
                 let begin = RenderedSql::from_static("BEGIN IMMEDIATE");
