@@ -438,7 +438,7 @@ async fn a_failing_statement_names_the_table_and_the_statement(pool: strata::sql
     // SQLite wants a function-call default in parentheses: the database's own message.
     assert_eq!(
         err.to_string(),
-        "create_all: table `bad`: statement `CREATE TABLE IF NOT EXISTS \"bad\" (` failed: \
+        "create_all: table `bad`: statement `CREATE TABLE IF NOT EXISTS \"bad\" ( …` failed: \
          error returned from database: (code: 1) near \"(\": syntax error"
     );
     assert!(

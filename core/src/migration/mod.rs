@@ -77,6 +77,9 @@ pub enum VersionScheme {
     Timestamp,
 }
 
+/// The bookkeeping table's name when neither `Migrator::table` nor `strata.toml` sets one.
+pub const DEFAULT_TABLE: &str = "strata_migrations";
+
 /// The repository's `strata.toml`; every key has a default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationsConfig {
@@ -97,7 +100,7 @@ pub struct MigrationsConfig {
 impl MigrationsConfig {
     /// The configuration of a repository without `strata.toml`.
     pub const DEFAULT: MigrationsConfig = MigrationsConfig {
-        table: Cow::Borrowed("strata_migrations"),
+        table: Cow::Borrowed(DEFAULT_TABLE),
         lock_timeout_secs: 600,
         transaction: TransactionMode::PerMigration,
         out_of_order: false,
