@@ -37,7 +37,10 @@ pub fn first_line_shortened(sql: &str) -> String {
     const MAX: usize = 80;
     let mut rest = sql.trim_start();
     while rest.starts_with("--") {
-        rest = rest.split_once('\n').map_or("", |(_, after)| after).trim_start();
+        rest = rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
     }
     let first = rest.lines().next().unwrap_or("").trim_end();
     if first.chars().count() <= MAX {

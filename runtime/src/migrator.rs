@@ -386,8 +386,8 @@ impl<'m> Migrator<'m> {
                 if up_to_date {
                     tracing::debug!(target: "strata", version = target, "database is up to date");
                     return Ok(Report {
-                        migrations: Vec::new(),
                         total: started.elapsed(),
+                        ..Report::default()
                     });
                 }
             }
@@ -896,7 +896,7 @@ impl<'m> Migrator<'m> {
         let embedded = Embedded::new(self.migrations, DB::DIALECT);
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let mut session = Session::acquire(pool).await?;
-        let mut report = Report::default();
+        let mut report = Report::downgrade();
         let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
         tracing::info!(target: "strata", target_version = version, "downgrade: taking the migration lock");
         let mut result = self.enter(&mut session, &mut lock).await;

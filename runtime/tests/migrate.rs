@@ -56,6 +56,10 @@ async fn versions_and_fast_path<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) 
     // Downgrade to 0: under control, nothing applied.
     let down = strata_runtime::downgrade(pool, &m, 0).await.unwrap();
     assert_eq!(down.versions(), vec![3, 2, 1]);
+    assert!(
+        down.to_string().starts_with("reverted 3 create_t3 ("),
+        "{down}"
+    );
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(0));
     assert_eq!(table_names(pool).await, vec!["strata_migrations"]);
     // And up again from the empty table.
