@@ -120,17 +120,6 @@ impl<'a> Embedded<'a> {
     }
 }
 
-/// The file a down script for `item` would be in: the up script's name with `.down` before
-/// its dialect/`.sql` suffix.
-fn down_file_name(up_file: &str) -> String {
-    let stem = up_file.strip_suffix(".sql").unwrap_or(up_file);
-    let stem = ["sqlite", "postgres", "mysql"]
-        .iter()
-        .find_map(|d| stem.strip_suffix(&format!(".{d}")))
-        .unwrap_or(stem);
-    format!("{stem}.down.sql")
-}
-
 /// What verifying the bookkeeping table found.
 enum Verdict<'a> {
     /// Everything checks out; these versions are pending (ascending).
@@ -960,13 +949,11 @@ impl<'m> Migrator<'m> {
                 for row in &to_revert {
                     let item = embedded.get(row.version);
                     if item.and_then(|i| i.down).is_none() {
-                        let file = match item {
-                            Some(i) => down_file_name(&i.up.file),
-                            None => format!("{}_{}.down.sql", row.version, row.name),
-                        };
                         return Err(Error::MissingDownScript {
                             version: row.version,
-                            file,
+                            file: self
+                                .migrations
+                                .down_file_name(row.version, &row.name, dialect),
                         });
                     }
                 }
