@@ -17,7 +17,7 @@ pub use strata_macros::Table;
 #[doc = include_str!("test_attr.md")]
 pub use strata_macros::test;
 pub use strata_runtime::{Backend, Error};
-pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionStatus};
+pub use strata_runtime::{Direction, MigrationRun, Migrator, Report, VersionState, VersionStatus};
 
 /// Embeds a migration repository in the binary, checked at compile time.
 ///

@@ -438,7 +438,7 @@ async fn a_failing_statement_names_the_table_and_the_statement(pool: strata::sql
     // SQLite wants a function-call default in parentheses: the database's own message.
     assert_eq!(
         err.to_string(),
-        "create_all: table `bad`: statement `CREATE TABLE IF NOT EXISTS \"bad\" (` failed: \
+        "create_all: table `bad`: statement `CREATE TABLE IF NOT EXISTS \"bad\" ( …` failed: \
          error returned from database: (code: 1) near \"(\": syntax error"
     );
     assert!(
@@ -531,7 +531,9 @@ static LONG: TableDef = TableDef {
         col("the_first_column_with_a_long_name", SqlType::BigInt),
     ],
     primary_key: &["id"],
-    uniques: &[],
+    uniques: &[strata::IndexDef {
+        columns: &["the_first_column_with_a_long_name", "id"],
+    }],
     indexes: &[strata::IndexDef {
         columns: &["the_first_column_with_a_long_name"],
     }],
@@ -582,6 +584,23 @@ async fn odd_and_long_names<DB: Backend>(pool: &sqlx::Pool<DB>) {
             "a_table_with_a_name_long_enough_to_need_shortening_the_ec9b9d07"
         );
         assert_eq!(long.foreign_keys[0].name.as_deref().map(str::len), Some(63));
+    }
+    // The model's snapshot names each constraint as the DDL does: its name, put through the
+    // backend's limit, is the one the database reports.
+    if dialect != Dialect::Sqlite {
+        let model = ODD_SCHEMA.snapshot();
+        let model = table(&model, LONG.name);
+        let in_database = |name: &Option<String>| {
+            let name = name.as_deref().expect("the model names every constraint");
+            Some(strata::__private::core::ddl::shorten_name(dialect, name))
+        };
+        assert_eq!(long.uniques.len(), 1);
+        assert_eq!(long.uniques[0].name, in_database(&model.uniques[0].name));
+        assert_eq!(long.indexes[0].name, in_database(&model.indexes[0].name));
+        assert_eq!(
+            long.foreign_keys[0].name,
+            in_database(&model.foreign_keys[0].name)
+        );
     }
     // Shortened names are deterministic, so IF NOT EXISTS finds them the second time.
     strata::runtime::create_all(pool, &ODD_SCHEMA)

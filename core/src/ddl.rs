@@ -301,24 +301,36 @@ pub fn shorten_name(dialect: Dialect, name: &str) -> String {
     format!("{prefix}_{suffix}")
 }
 
+/// `<table>_<cols>_<suffix>` (`<table>_<suffix>` without columns): the name strata gives a key,
+/// constraint or index before a backend's length limit applies. A model's `Schema::snapshot()`
+/// names no backend and carries these; the DDL for a dialect uses them through
+/// [`shorten_name`], so `shorten_name(dialect, snapshot_name)` is the name in the database.
+pub fn logical_name(table: &str, columns: &[&str], suffix: &str) -> String {
+    if columns.is_empty() {
+        format!("{table}_{suffix}")
+    } else {
+        format!("{table}_{}_{suffix}", columns.join("_"))
+    }
+}
+
 /// The primary key's constraint name: `<table>_pkey`.
 pub fn primary_key_name(dialect: Dialect, table: &str) -> String {
-    shorten_name(dialect, &format!("{table}_pkey"))
+    shorten_name(dialect, &logical_name(table, &[], "pkey"))
 }
 
 /// A unique constraint's name: `<table>_<cols>_key`.
 pub fn unique_name(dialect: Dialect, table: &str, columns: &[&str]) -> String {
-    shorten_name(dialect, &format!("{table}_{}_key", columns.join("_")))
+    shorten_name(dialect, &logical_name(table, columns, "key"))
 }
 
 /// An index's name: `<table>_<cols>_idx`.
 pub fn index_name(dialect: Dialect, table: &str, columns: &[&str]) -> String {
-    shorten_name(dialect, &format!("{table}_{}_idx", columns.join("_")))
+    shorten_name(dialect, &logical_name(table, columns, "idx"))
 }
 
 /// A foreign key's constraint name: `<table>_<cols>_fkey`.
 pub fn foreign_key_name(dialect: Dialect, table: &str, columns: &[&str]) -> String {
-    shorten_name(dialect, &format!("{table}_{}_fkey", columns.join("_")))
+    shorten_name(dialect, &logical_name(table, columns, "fkey"))
 }
 
 /// Whether the column is the rowid alias strata declares for an auto-increment primary key on

@@ -28,5 +28,5 @@ pub use snapshot::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
-pub use sql_split::{SplitError, Statement, split_statements};
+pub use sql_split::{SplitError, Statement, first_line_shortened, split_statements};
 pub use table::Table;

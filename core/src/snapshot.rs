@@ -290,7 +290,7 @@ fn table_snapshot(table: &TableDef) -> TableSnapshot {
             .uniques
             .iter()
             .map(|u| IndexSnapshot {
-                name: Some(format!("{}_{}_key", table.name, u.columns.join("_"))),
+                name: Some(crate::ddl::logical_name(table.name, u.columns, "key")),
                 columns: strings(u.columns),
             })
             .collect(),
@@ -298,7 +298,7 @@ fn table_snapshot(table: &TableDef) -> TableSnapshot {
             .indexes
             .iter()
             .map(|i| IndexSnapshot {
-                name: Some(format!("{}_{}_idx", table.name, i.columns.join("_"))),
+                name: Some(crate::ddl::logical_name(table.name, i.columns, "idx")),
                 columns: strings(i.columns),
             })
             .collect(),
@@ -306,7 +306,7 @@ fn table_snapshot(table: &TableDef) -> TableSnapshot {
             .foreign_keys
             .iter()
             .map(|fk| ForeignKeySnapshot {
-                name: Some(format!("{}_{}_fkey", table.name, fk.columns.join("_"))),
+                name: Some(crate::ddl::logical_name(table.name, fk.columns, "fkey")),
                 columns: strings(fk.columns),
                 ref_table: fk.ref_table.to_owned(),
                 ref_columns: strings(fk.ref_columns),

@@ -24,21 +24,35 @@ pub struct Statement {
 }
 
 impl Statement {
-    /// The statement's first line, shortened to at most 80 characters, for error messages.
+    /// The statement's first line, shortened, for error messages: see [`first_line_shortened`].
     pub fn first_line_shortened(&self) -> String {
-        const MAX: usize = 80;
-        let first = self.sql.lines().next().unwrap_or("").trim_end();
-        if first.chars().count() <= MAX {
-            let more = self.sql.len() > first.len() && !self.sql[first.len()..].trim().is_empty();
-            if more {
-                format!("{first} …")
-            } else {
-                first.to_owned()
-            }
+        first_line_shortened(&self.sql)
+    }
+}
+
+/// The first line of a statement, shortened to at most 80 characters, for error messages: the
+/// one rule for every message that quotes a statement. Leading blank and `--` comment lines are
+/// skipped; ` …` marks that more lines follow, a final `…` that the line was cut.
+pub fn first_line_shortened(sql: &str) -> String {
+    const MAX: usize = 80;
+    let mut rest = sql.trim_start();
+    while rest.starts_with("--") {
+        rest = rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    let first = rest.lines().next().unwrap_or("").trim_end();
+    if first.chars().count() <= MAX {
+        let more = !rest[first.len()..].trim().is_empty();
+        if more {
+            format!("{first} …")
         } else {
-            let cut: String = first.chars().take(MAX - 1).collect();
-            format!("{cut}…")
+            first.to_owned()
         }
+    } else {
+        let cut: String = first.chars().take(MAX - 1).collect();
+        format!("{cut}…")
     }
 }
 

@@ -1,10 +1,15 @@
 //! The one error type of the runtime.
 
+use std::fmt;
 use std::time::Duration;
 
+/// The first line of a statement, shortened, for messages: core's one rule.
+pub(crate) use strata_core::first_line_shortened as statement_line;
+
 /// Everything that can go wrong in strata's runtime. `Display` says what happened and what to
-/// do; `source()` chains the database driver's error.
-#[derive(Debug, thiserror::Error)]
+/// do; `source()` chains the database driver's error. `Debug` (what `fn main() -> Result<(),
+/// Box<dyn Error>>` prints) starts with the same sentence, then shows the variant and its fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A statement strata sent failed.
@@ -249,6 +254,48 @@ pub enum Error {
     },
 }
 
+/// `Debug` for each variant as `#[derive(Debug)]` would write it.
+macro_rules! debug_variants {
+    ($error:expr, $f:expr; [$($tuple:ident),*] $($name:ident { $($field:ident),* },)*) => {
+        match $error {
+            $(Error::$tuple(inner) => $f.debug_tuple(stringify!($tuple)).field(inner).finish(),)*
+            $(Error::$name { $($field),* } => $f
+                .debug_struct(stringify!($name))
+                $(.field(stringify!($field), $field))*
+                .finish(),)*
+        }
+    };
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The sentence first: a `main` returning this error shows `Debug`, not `Display`.
+        write!(f, "{self}\n\n")?;
+        debug_variants!(self, f;
+            [Connect, Schema]
+            Database { context, statement, source },
+            Table { operation, table, statement, source },
+            MigrationFailed {
+                version, file, down, ordinal, statement, took_effect, rolled_back, previous,
+                message, code, source
+            },
+            InvalidScript { version, file, error },
+            ChecksumMismatch { version, file, applied, embedded },
+            UnknownVersions { versions, binary_latest },
+            Incomplete { version, file, previous },
+            OutOfOrder { version, file, highest_applied },
+            LockTimeout { lock, waited },
+            UnknownTarget { version, below, above },
+            TargetBelowCurrent { target, current },
+            DowngradeTargetNotApplied { target, applied },
+            MissingDownScript { version, file },
+            NotUnderControl { table },
+            AlreadyUnderControl { table, current },
+            TransactionModeUnsupported { reason },
+        )
+    }
+}
+
 impl Error {
     /// A failed statement of `create_all`, `drop_all` or `reflect` on one table.
     pub(crate) fn on_table(
@@ -260,7 +307,7 @@ impl Error {
         Error::Table {
             operation,
             table: table.to_owned(),
-            statement: first_line(statement),
+            statement: statement_line(statement),
             source,
         }
     }
@@ -270,18 +317,6 @@ fn row_text(version: Option<i64>) -> String {
     match version {
         Some(v) => format!("of version {v}"),
         None => "of a row whose version cannot be read".to_string(),
-    }
-}
-
-/// The first line of `sql`, shortened to 100 characters, for messages.
-pub(crate) fn first_line(sql: &str) -> String {
-    let line = sql.trim_start().lines().next().unwrap_or("").trim_end();
-    if line.chars().count() > 100 {
-        let mut short: String = line.chars().take(99).collect();
-        short.push('…');
-        short
-    } else {
-        line.to_owned()
     }
 }
 
@@ -379,23 +414,6 @@ pub(crate) fn duration_text(d: Duration) -> String {
     }
 }
 
-/// The first line of a statement, shortened to 80 characters, for messages.
-pub(crate) fn statement_line(sql: &str) -> String {
-    const MAX: usize = 80;
-    let line = sql
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("--"))
-        .unwrap_or("");
-    if line.chars().count() > MAX {
-        let mut short: String = line.chars().take(MAX - 1).collect();
-        short.push('…');
-        short
-    } else {
-        line.to_string()
-    }
-}
-
 /// The database's message and code from a driver error, or the error's text.
 pub(crate) fn database_message(error: &sqlx::Error) -> (String, Option<String>) {
     let Some(db) = error.as_database_error() else {
@@ -426,15 +444,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_line_skips_comments_and_shortens() {
-        assert_eq!(statement_line("-- hi\n  SELECT 1;\nFROM x"), "SELECT 1;");
-        let long = format!("SELECT {}", "x".repeat(100));
-        let short = statement_line(&long);
-        assert_eq!(short.chars().count(), 80);
-        assert!(short.ends_with('…'));
-    }
-
-    #[test]
     fn error_is_send_sync_static() {
         fn check<T: Send + Sync + 'static>() {}
         check::<Error>();
@@ -449,6 +458,36 @@ mod tests {
                 "the connection to the database was lost (error communicating with database: got 0 bytes at EOF)".to_string(),
                 None
             )
+        );
+    }
+
+    #[test]
+    fn debug_starts_with_the_sentence_then_the_fields() {
+        let e = Error::ChecksumMismatch {
+            version: 5,
+            file: "0005_add_city.sql".to_string(),
+            applied: "aa".to_string(),
+            embedded: "bb".to_string(),
+        };
+        assert_eq!(
+            format!("{e:?}"),
+            "migration 5 (0005_add_city.sql) was changed after it was applied: the database recorded checksum aa, the binary embeds bb; restore the original script and put the change in a new migration\n\n\
+             ChecksumMismatch { version: 5, file: \"0005_add_city.sql\", applied: \"aa\", embedded: \"bb\" }"
+        );
+        let e = Error::Schema("table `a` references missing table `b`".to_string());
+        assert_eq!(
+            format!("{e:?}"),
+            "table `a` references missing table `b`\n\nSchema(\"table `a` references missing table `b`\")"
+        );
+        // What `fn main() -> Result<(), Box<dyn std::error::Error>>` prints.
+        let boxed: Box<dyn std::error::Error> = Box::new(Error::NotUnderControl {
+            table: "strata_migrations".to_string(),
+        });
+        assert!(
+            format!("{boxed:?}").starts_with(
+                "the database is not under version control (no table strata_migrations); run upgrade"
+            ),
+            "{boxed:?}"
         );
     }
 

@@ -27,7 +27,7 @@ pub use create::{create_all, drop_all};
 pub use error::Error;
 pub use migrator::Migrator;
 pub use reflect::reflect;
-pub use report::{MigrationRun, Report, VersionState, VersionStatus};
+pub use report::{Direction, MigrationRun, Report, VersionState, VersionStatus};
 pub use strata_core::{Migrations, TransactionMode};
 
 /// `Result` with [`Error`].

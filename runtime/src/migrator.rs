@@ -121,17 +121,6 @@ impl<'a> Embedded<'a> {
     }
 }
 
-/// The file a down script for `item` would be in: the up script's name with `.down` before
-/// its dialect/`.sql` suffix.
-fn down_file_name(up_file: &str) -> String {
-    let stem = up_file.strip_suffix(".sql").unwrap_or(up_file);
-    let stem = ["sqlite", "postgres", "mysql"]
-        .iter()
-        .find_map(|d| stem.strip_suffix(&format!(".{d}")))
-        .unwrap_or(stem);
-    format!("{stem}.down.sql")
-}
-
 /// SQLite's foreign keys setting, as [`Session::change_setting`] names it.
 const FOREIGN_KEYS: &str = "PRAGMA foreign_keys";
 
@@ -424,8 +413,8 @@ impl<'m> Migrator<'m> {
                 if up_to_date {
                     tracing::debug!(target: "strata", version = target, "database is up to date");
                     return Ok(Report {
-                        migrations: Vec::new(),
                         total: started.elapsed(),
+                        ..Report::default()
                     });
                 }
             }
@@ -917,7 +906,7 @@ impl<'m> Migrator<'m> {
         let embedded = Embedded::new(self.migrations, DB::DIALECT);
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let mut session = Session::acquire(pool).await?;
-        let mut report = Report::default();
+        let mut report = Report::downgrade();
         let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
         tracing::info!(target: "strata", target_version = version, "downgrade: taking the migration lock");
         let mut result = self.enter(&mut session, &mut lock).await;
@@ -985,13 +974,11 @@ impl<'m> Migrator<'m> {
                 for row in &to_revert {
                     let item = embedded.get(row.version);
                     if item.and_then(|i| i.down).is_none() {
-                        let file = match item {
-                            Some(i) => down_file_name(&i.up.file),
-                            None => format!("{}_{}.down.sql", row.version, row.name),
-                        };
                         return Err(Error::MissingDownScript {
                             version: row.version,
-                            file,
+                            file: self
+                                .migrations
+                                .down_file_name(row.version, &row.name, dialect),
                         });
                     }
                 }

@@ -17,7 +17,7 @@ use crate::backend::{Backend, Value, ValueKind};
 use crate::error::Error;
 
 /// The bookkeeping table reflection leaves out.
-const BOOKKEEPING_TABLE: &str = "strata_migrations";
+const BOOKKEEPING_TABLE: &str = strata_core::migration::DEFAULT_TABLE;
 
 /// Reads the database's schema (tables, columns with their types, nullability and defaults,
 /// primary keys, unique constraints, indexes, foreign keys) into a [`Snapshot`]; the

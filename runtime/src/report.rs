@@ -14,6 +14,16 @@ pub struct MigrationRun {
     pub duration: Duration,
 }
 
+/// Which way a [`Report`]'s scripts ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Up scripts: `upgrade`, `upgrade_to`.
+    #[default]
+    Up,
+    /// Down scripts: `downgrade`.
+    Down,
+}
+
 /// The outcome of `upgrade`, `upgrade_to` or `downgrade`: the scripts run, in order, and the
 /// total time (including the check and the lock wait).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,9 +32,19 @@ pub struct Report {
     pub migrations: Vec<MigrationRun>,
     /// Wall-clock time of the whole operation.
     pub total: Duration,
+    /// Applied (`upgrade`) or reverted (`downgrade`).
+    pub direction: Direction,
 }
 
 impl Report {
+    /// An empty report of a downgrade.
+    pub fn downgrade() -> Report {
+        Report {
+            direction: Direction::Down,
+            ..Report::default()
+        }
+    }
+
     /// The versions run, in order.
     pub fn versions(&self) -> Vec<i64> {
         self.migrations.iter().map(|m| m.version).collect()
@@ -37,17 +57,26 @@ impl Report {
 }
 
 impl fmt::Display for Report {
-    /// `up to date (0.2 ms)`, or one line per script run and the total.
+    /// `up to date (0.2 ms)`, or one line per script run and the total; a downgrade says
+    /// `reverted` on each line and `nothing to revert` when it ran nothing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let down = self.direction == Direction::Down;
         if self.migrations.is_empty() {
-            return write!(f, "up to date ({})", ms(self.total));
+            let nothing = if down {
+                "nothing to revert"
+            } else {
+                "up to date"
+            };
+            return write!(f, "{nothing} ({})", ms(self.total));
         }
         for m in &self.migrations {
-            writeln!(f, "{} {} ({})", m.version, m.name, ms(m.duration))?;
+            let reverted = if down { "reverted " } else { "" };
+            writeln!(f, "{reverted}{} {} ({})", m.version, m.name, ms(m.duration))?;
         }
         let n = self.migrations.len();
         let noun = if n == 1 { "migration" } else { "migrations" };
-        write!(f, "{n} {noun} in {}", ms(self.total))
+        let verb = if down { " reverted" } else { "" };
+        write!(f, "{n} {noun}{verb} in {}", ms(self.total))
     }
 }
 
@@ -98,4 +127,57 @@ pub struct VersionStatus {
     pub applied_checksum: Option<String>,
     /// The checksum of the embedded script, if embedded.
     pub embedded_checksum: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(version: i64, name: &str, ms: u64) -> MigrationRun {
+        MigrationRun {
+            version,
+            name: name.to_string(),
+            duration: Duration::from_micros(ms * 100),
+        }
+    }
+
+    #[test]
+    fn an_upgrade_lists_what_it_applied() {
+        let report = Report {
+            migrations: vec![run(2, "create_users", 12), run(3, "create_orders", 18)],
+            total: Duration::from_millis(5),
+            direction: Direction::Up,
+        };
+        assert_eq!(
+            report.to_string(),
+            "2 create_users (1.2 ms)\n3 create_orders (1.8 ms)\n2 migrations in 5.0 ms"
+        );
+        assert_eq!(Report::default().to_string(), "up to date (0.0 ms)");
+    }
+
+    #[test]
+    fn a_downgrade_says_reverted() {
+        let report = Report {
+            migrations: vec![run(3, "create_orders", 18), run(2, "create_users", 12)],
+            total: Duration::from_millis(5),
+            ..Report::downgrade()
+        };
+        assert_eq!(
+            report.to_string(),
+            "reverted 3 create_orders (1.8 ms)\nreverted 2 create_users (1.2 ms)\n2 migrations reverted in 5.0 ms"
+        );
+        let one = Report {
+            migrations: vec![run(3, "create_orders", 18)],
+            total: Duration::from_millis(2),
+            ..Report::downgrade()
+        };
+        assert_eq!(
+            one.to_string(),
+            "reverted 3 create_orders (1.8 ms)\n1 migration reverted in 2.0 ms"
+        );
+        assert_eq!(
+            Report::downgrade().to_string(),
+            "nothing to revert (0.0 ms)"
+        );
+    }
 }

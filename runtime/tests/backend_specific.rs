@@ -116,45 +116,52 @@ async fn sqlite_waits_for_a_running_no_transaction_migration() {
         )),
     )
     .await;
-    // The other process finishes 300 ms later: the waiter sees it done and succeeds.
-    let finisher = {
-        let pool = pool.clone();
-        let head = m.head(strata_core::Dialect::Sqlite).to_string();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            execute(&pool, "CREATE TABLE b (id INTEGER PRIMARY KEY)").await;
-            execute(
-                &pool,
-                sqlx::AssertSqlSafe(format!(
-                    "UPDATE strata_migrations SET success = 1, head = '{head}' WHERE version = 2"
-                )),
-            )
-            .await;
-        })
+    // The waiter does not fail while the other process runs: it is still pending after a span
+    // long enough for a loaded machine to read the started row (no event shows from outside
+    // that it waits), with a lock timeout far longer.
+    let migrator = Migrator::new(&m).lock_timeout(Duration::from_secs(600));
+    let report = {
+        let upgrade = migrator.upgrade(pool);
+        tokio::pin!(upgrade);
+        tokio::select! {
+            result = &mut upgrade => panic!("the waiter did not wait: {result:?}"),
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+        // The other process finishes (while the waiter keeps running): the waiter sees it done
+        // and succeeds.
+        let finisher = {
+            let pool = pool.clone();
+            let head = m.head(strata_core::Dialect::Sqlite).to_string();
+            tokio::spawn(async move {
+                execute(&pool, "CREATE TABLE b (id INTEGER PRIMARY KEY)").await;
+                execute(
+                    &pool,
+                    sqlx::AssertSqlSafe(format!(
+                        "UPDATE strata_migrations SET success = 1, head = '{head}' WHERE version = 2"
+                    )),
+                )
+                .await;
+            })
+        };
+        let report = tokio::time::timeout(Duration::from_secs(60), upgrade)
+            .await
+            .expect("the waiter did not see the other process finish")
+            .unwrap();
+        finisher.await.unwrap();
+        report
     };
-    let started = std::time::Instant::now();
-    let report = Migrator::new(&m)
-        .lock_timeout(Duration::from_secs(5))
-        .upgrade(pool)
-        .await
-        .unwrap();
+
     assert!(report.is_empty(), "{report:?}");
-    assert!(
-        started.elapsed() >= Duration::from_millis(250),
-        "{:?}",
-        started.elapsed()
-    );
-    finisher.await.unwrap();
     assert!(strata_runtime::upgrade(pool, &m).await.unwrap().is_empty());
 
     // A started row that stays: after the lock timeout it is older than that, and reported
-    // as incomplete.
+    // as incomplete (not before: the clock starts before the row's time is written).
+    let started = std::time::Instant::now();
     execute(
         pool,
         "UPDATE strata_migrations SET success = 0, applied_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE version = 2",
     )
     .await;
-    let started = std::time::Instant::now();
     let err = Migrator::new(&m)
         .lock_timeout(Duration::from_millis(400))
         .upgrade(pool)
@@ -174,13 +181,16 @@ async fn sqlite_waits_for_a_running_no_transaction_migration() {
         "UPDATE strata_migrations SET applied_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 hour') WHERE version = 2",
     )
     .await;
-    let started = std::time::Instant::now();
-    let err = Migrator::new(&m)
-        .lock_timeout(Duration::from_secs(60))
-        .upgrade(pool)
-        .await
-        .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // At once: well before the lock timeout (a generous bound for a loaded machine).
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        Migrator::new(&m)
+            .lock_timeout(Duration::from_secs(600))
+            .upgrade(pool),
+    )
+    .await
+    .expect("an hour-old started row was waited for")
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "migration 2 (0002_b.sql) is incomplete: an earlier run failed part-way and some of its statements may have taken effect; repair the database by hand, then run `strata version-control --force 2` if it is now fully applied, or `strata version-control --force 1` to run it again"

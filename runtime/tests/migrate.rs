@@ -19,6 +19,7 @@ on_each_backend!(
     database_ahead_of_binary,
     out_of_order_pending,
     downgrade_checks_every_down_script_first,
+    a_gone_down_script_is_named_like_the_repository,
     version_control_adopts_and_refuses_without_force,
     status_lists_every_state,
     custom_table_name,
@@ -56,6 +57,10 @@ async fn versions_and_fast_path<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) 
     // Downgrade to 0: under control, nothing applied.
     let down = strata_runtime::downgrade(pool, &m, 0).await.unwrap();
     assert_eq!(down.versions(), vec![3, 2, 1]);
+    assert!(
+        down.to_string().starts_with("reverted 3 create_t3 ("),
+        "{down}"
+    );
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(0));
     assert_eq!(table_names(pool).await, vec!["strata_migrations"]);
     // And up again from the empty table.
@@ -258,6 +263,41 @@ async fn downgrade_checks_every_down_script_first<DB: Backend>(pool: &sqlx::Pool
     assert_eq!(
         strata_runtime::upgrade(pool, &m).await.unwrap().versions(),
         vec![3]
+    );
+}
+
+/// Version 5 was applied by a binary whose repository had `0005_add_city.sql`; this binary's
+/// repository no longer has the file. The down script it would need is named as the repository
+/// names its files (zero-padded), with the name the bookkeeping table recorded.
+async fn a_gone_down_script_is_named_like_the_repository<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    _url: &str,
+) {
+    let up = "CREATE TABLE a (id INTEGER PRIMARY KEY);";
+    let older = repo(&[(1, "a", up, Some("DROP TABLE a;"))]);
+    let newer = repo(&[
+        (1, "a", up, Some("DROP TABLE a;")),
+        (
+            5,
+            "add_city",
+            "CREATE TABLE city (id INTEGER PRIMARY KEY);",
+            None,
+        ),
+    ]);
+    strata_runtime::upgrade(pool, &newer).await.unwrap();
+    // `force`: downgrading past a version this binary does not embed is the operator's call.
+    let err = Migrator::new(&older)
+        .force(true)
+        .downgrade(pool, 0)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot downgrade: version 5 has no down script (expected 0005_add_city.down.sql); nothing was changed"
+    );
+    assert_eq!(
+        strata_runtime::db_version(pool, &newer).await.unwrap(),
+        Some(5)
     );
 }
 

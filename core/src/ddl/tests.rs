@@ -841,3 +841,75 @@ fn exact_sql_with_shortened_names() {
         ]
     );
 }
+
+/// A model whose index, unique constraint and foreign key names exceed both limits.
+static LONG_NAMED: TableDef = TableDef {
+    name: "customer_shipping_address_history_records",
+    rust_name: "CustomerShippingAddressHistoryRecords",
+    columns: &[
+        id(),
+        col("normalized_postal_code_value", SqlType::Varchar(20)),
+        col("referenced_customer_account_id", SqlType::BigInt),
+    ],
+    primary_key: &["id"],
+    uniques: &[IndexDef {
+        columns: &[
+            "normalized_postal_code_value",
+            "referenced_customer_account_id",
+        ],
+    }],
+    indexes: &[IndexDef {
+        columns: &["normalized_postal_code_value"],
+    }],
+    foreign_keys: &[ForeignKeyDef {
+        columns: &["referenced_customer_account_id"],
+        ref_table: "customer_shipping_address_history_records",
+        ref_columns: &["id"],
+        on_delete: None,
+        on_update: None,
+    }],
+};
+
+#[test]
+fn the_model_snapshot_names_constraints_as_the_ddl_does() {
+    static SCHEMA: Schema = Schema {
+        tables: &[&LONG_NAMED],
+    };
+    let schema = &SCHEMA;
+    let model = schema.snapshot();
+    let table = &model.tables[0];
+    let names: Vec<&str> = table
+        .uniques
+        .iter()
+        .chain(&table.indexes)
+        .filter_map(|i| i.name.as_deref())
+        .chain(
+            table
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| fk.name.as_deref()),
+        )
+        .collect();
+    assert_eq!(names.len(), 3);
+    for dialect in Dialect::ALL {
+        let ddl = create_all_statements(dialect, schema)
+            .unwrap()
+            .into_iter()
+            .flat_map(|t| t.statements)
+            .collect::<Vec<_>>()
+            .join("\n");
+        for name in &names {
+            // What the DDL of this dialect calls it: within the limit, quoted in the DDL.
+            let in_database = shorten_name(dialect, name);
+            assert!(
+                ddl.contains(&quote_ident(dialect, &in_database)),
+                "{dialect}: `{in_database}` is not in\n{ddl}"
+            );
+            match dialect {
+                Dialect::Sqlite => assert_eq!(&in_database, name),
+                Dialect::Postgres => assert!(in_database.len() == 63, "{in_database}"),
+                Dialect::Mysql => assert!(in_database.chars().count() == 64, "{in_database}"),
+            }
+        }
+    }
+}

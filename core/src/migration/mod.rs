@@ -77,6 +77,9 @@ pub enum VersionScheme {
     Timestamp,
 }
 
+/// The bookkeeping table's name when neither `Migrator::table` nor `strata.toml` sets one.
+pub const DEFAULT_TABLE: &str = "strata_migrations";
+
 /// The repository's `strata.toml`; every key has a default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationsConfig {
@@ -97,7 +100,7 @@ pub struct MigrationsConfig {
 impl MigrationsConfig {
     /// The configuration of a repository without `strata.toml`.
     pub const DEFAULT: MigrationsConfig = MigrationsConfig {
-        table: Cow::Borrowed("strata_migrations"),
+        table: Cow::Borrowed(DEFAULT_TABLE),
         lock_timeout_secs: 600,
         transaction: TransactionMode::PerMigration,
         out_of_order: false,
@@ -141,6 +144,29 @@ impl Migrations {
     /// The highest version, if any.
     pub fn latest(&self) -> Option<i64> {
         self.migrations.last().map(|m| m.version)
+    }
+
+    /// The file a down script of `version` has or would have in this repository
+    /// (`0005_add_city.down.sql`): the stem of its up script for `dialect` when the version is
+    /// embedded; else `name` (as the bookkeeping table records it) after the version written
+    /// with the repository's zero padding (the widest padded version among its files).
+    pub fn down_file_name(&self, version: i64, name: &str, dialect: Dialect) -> String {
+        let parsed = |m: &Migration| {
+            let up = m.up(dialect).or(m.up.iter().flatten().next())?;
+            parse_file_name(&up.file).ok()
+        };
+        if let Some(stem) = self.get(version).and_then(parsed).map(|f| f.stem()) {
+            return format!("{stem}.down.sql");
+        }
+        let width = self
+            .migrations
+            .iter()
+            .filter_map(parsed)
+            .filter(|f| f.digits.starts_with('0'))
+            .map(|f| f.digits.len())
+            .max()
+            .unwrap_or(0);
+        format!("{version:0width$}_{name}.down.sql")
     }
 }
 
@@ -188,6 +214,62 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn migration(version: i64, name: &'static str, file: &'static str) -> Migration {
+        let script = Script {
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed(""),
+            checksum: Cow::Borrowed(""),
+            no_transaction: false,
+            foreign_keys_off: false,
+        };
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            up: [None, Some(script), None],
+            down: [None, None, None],
+        }
+    }
+
+    fn repository(migrations: Vec<Migration>) -> Migrations {
+        Migrations {
+            migrations: Cow::Owned(migrations),
+            config: MigrationsConfig::DEFAULT,
+            heads: [Cow::Borrowed(""), Cow::Borrowed(""), Cow::Borrowed("")],
+        }
+    }
+
+    #[test]
+    fn down_file_names_come_from_the_repository() {
+        let m = repository(vec![
+            migration(1, "create_users", "0001_create_users.sql"),
+            migration(2, "add_posts", "0002_add_posts.postgres.sql"),
+        ]);
+        // Embedded: the up script's stem, whatever its dialect suffix.
+        assert_eq!(
+            m.down_file_name(2, "add_posts", Dialect::Postgres),
+            "0002_add_posts.down.sql"
+        );
+        assert_eq!(
+            m.down_file_name(1, "create_users", Dialect::Sqlite),
+            "0001_create_users.down.sql"
+        );
+        // Gone from the repository: the recorded name, padded like the repository's files.
+        assert_eq!(
+            m.down_file_name(5, "add_city", Dialect::Postgres),
+            "0005_add_city.down.sql"
+        );
+        let unpadded = repository(vec![migration(1, "a", "1_a.sql")]);
+        assert_eq!(
+            unpadded.down_file_name(5, "add_city", Dialect::Postgres),
+            "5_add_city.down.sql"
+        );
+        let timestamps = repository(vec![migration(20240101, "a", "20240101_a.sql")]);
+        assert_eq!(
+            timestamps.down_file_name(20240202, "b", Dialect::Postgres),
+            "20240202_b.down.sql"
+        );
+    }
 
     #[test]
     fn checksum_ignores_line_endings() {

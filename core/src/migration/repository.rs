@@ -91,8 +91,9 @@ pub enum Problem {
     Unsplittable {
         /// The script.
         file: String,
-        /// The dialect it was split for.
-        dialect: Dialect,
+        /// The dialects it was split for that found this error (a generic script is split once
+        /// per enabled dialect; the same error is reported once, naming them all).
+        dialects: Vec<Dialect>,
         /// What the tokenizer found.
         error: SplitError,
     },
@@ -151,9 +152,12 @@ impl fmt::Display for Problem {
             ),
             Problem::Unsplittable {
                 file,
-                dialect,
+                dialects,
                 error,
-            } => write!(f, "`{file}` ({dialect}): {error}"),
+            } => {
+                let names: Vec<&str> = dialects.iter().map(|d| d.name()).collect();
+                write!(f, "`{file}` ({}): {error}", names.join(", "))
+            }
             Problem::Config { message } => write!(f, "`{CONFIG_FILE}`: {message}"),
         }
     }
@@ -501,11 +505,23 @@ fn script(file: &SourceFile, dialect: Dialect, problems: &mut Vec<Problem>) -> S
         }
     }
     if let Err(error) = split_statements(sql, dialect) {
-        problems.push(Problem::Unsplittable {
-            file: file.name.clone(),
-            dialect,
-            error,
+        let same = problems.iter_mut().find_map(|problem| match problem {
+            Problem::Unsplittable {
+                file: other,
+                dialects,
+                error: found,
+            } if *other == file.name && *found == error => Some(dialects),
+            _ => None,
         });
+        match same {
+            Some(dialects) if !dialects.contains(&dialect) => dialects.push(dialect),
+            Some(_) => {}
+            None => problems.push(Problem::Unsplittable {
+                file: file.name.clone(),
+                dialects: vec![dialect],
+                error,
+            }),
+        }
     }
     Script {
         file: Cow::Owned(file.name.clone()),

@@ -426,6 +426,16 @@ fn first_line_shortened() {
     assert!(short.starts_with("SELECT 'éé") && short.ends_with("é…"));
 }
 
+#[test]
+fn first_line_of_any_sql_skips_leading_comments() {
+    assert_eq!(
+        crate::first_line_shortened("-- hi\n  SELECT 1;\nFROM x"),
+        "SELECT 1; …"
+    );
+    assert_eq!(crate::first_line_shortened("\n  SELECT 1\n  "), "SELECT 1");
+    assert_eq!(crate::first_line_shortened("-- only a comment"), "");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property tests: statements built from tokens that contain `;`, quotes and comment markers
 // inside literals, identifiers, comments and bodies, joined into a script, split back.

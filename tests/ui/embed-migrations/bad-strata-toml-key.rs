@@ -1,4 +1,4 @@
 pub static MIGRATIONS: strata::Migrations =
-    strata::embed_migrations!("tests/ui/embed-migrations/repos/bad-strata-toml-key");
+    strata::embed_migrations!("embed-migrations/repos/bad-strata-toml-key");
 
 fn main() {}

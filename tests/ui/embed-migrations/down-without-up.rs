@@ -1,4 +1,4 @@
 pub static MIGRATIONS: strata::Migrations =
-    strata::embed_migrations!("tests/ui/embed-migrations/repos/down-without-up");
+    strata::embed_migrations!("embed-migrations/repos/down-without-up");
 
 fn main() {}

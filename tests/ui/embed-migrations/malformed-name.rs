@@ -1,4 +1,4 @@
 pub static MIGRATIONS: strata::Migrations =
-    strata::embed_migrations!("tests/ui/embed-migrations/repos/malformed-name");
+    strata::embed_migrations!("embed-migrations/repos/malformed-name");
 
 fn main() {}

@@ -1,4 +1,4 @@
 pub static MIGRATIONS: strata::Migrations =
-    strata::embed_migrations!("tests/ui/embed-migrations/repos/missing-up-script");
+    strata::embed_migrations!("embed-migrations/repos/missing-up-script");
 
 fn main() {}

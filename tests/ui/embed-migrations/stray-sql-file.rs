@@ -1,4 +1,4 @@
 pub static MIGRATIONS: strata::Migrations =
-    strata::embed_migrations!("tests/ui/embed-migrations/repos/stray-sql-file");
+    strata::embed_migrations!("embed-migrations/repos/stray-sql-file");
 
 fn main() {}
