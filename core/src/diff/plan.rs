@@ -455,33 +455,48 @@ impl<'d> Context<'_, 'd> {
             .map(|(_, fk)| *fk)
             .collect();
 
-        // MySQL adds an index for a foreign key that has none; it stays while the key does.
+        // MySQL adds an index for a foreign key that has none, named after the key; it is the
+        // database's, not the model's, and stays while the key does (as `matches` sees it).
+        let mysql = d == Dialect::Mysql;
         let to_fk_columns: BTreeSet<&Vec<String>> =
             to.foreign_keys.iter().map(|fk| &fk.columns).collect();
-        let to_indexes: BTreeSet<&Vec<String>> = to.indexes.iter().map(|i| &i.columns).collect();
-        let from_indexes: Vec<(Vec<String>, &crate::IndexSnapshot)> = from
+        let all_from_indexes: Vec<(Vec<String>, &crate::IndexSnapshot)> = from
             .indexes
             .iter()
             .map(|i| (translate(&i.columns), i))
+            .collect();
+        let all_to_indexes: BTreeSet<&Vec<String>> =
+            to.indexes.iter().map(|i| &i.columns).collect();
+        let from_indexes: Vec<&(Vec<String>, &crate::IndexSnapshot)> = all_from_indexes
+            .iter()
             .filter(|(cols, _)| {
-                !(d == Dialect::Mysql
+                !(mysql
                     && from
                         .foreign_keys
                         .iter()
                         .any(|fk| translate(&fk.columns) == *cols)
                     && to_fk_columns.contains(cols)
-                    && !to_indexes.contains(cols))
+                    && !all_to_indexes.contains(cols))
+            })
+            .collect();
+        let to_indexes: Vec<&crate::IndexSnapshot> = to
+            .indexes
+            .iter()
+            .filter(|i| {
+                !(mysql
+                    && to_fk_columns.contains(&i.columns)
+                    && !all_from_indexes.iter().any(|(cols, _)| *cols == i.columns))
             })
             .collect();
         let removed_indexes: Vec<&crate::IndexSnapshot> = from_indexes
             .iter()
-            .filter(|(cols, _)| !to_indexes.contains(cols))
+            .filter(|(cols, _)| !to_indexes.iter().any(|i| &i.columns == cols))
             .map(|(_, i)| *i)
             .collect();
-        let added_indexes: Vec<&crate::IndexSnapshot> = to
-            .indexes
+        let added_indexes: Vec<&crate::IndexSnapshot> = to_indexes
             .iter()
             .filter(|i| !from_indexes.iter().any(|(cols, _)| cols == &i.columns))
+            .copied()
             .collect();
 
         // Warnings, in the order the steps run.
