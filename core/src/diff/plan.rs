@@ -703,13 +703,25 @@ impl<'d> Context<'_, 'd> {
         let qc = quote_ident(d, column.name);
         let declared = ddl::column_type(d, self.all, def, column)?;
         let default = ddl::render_default(d, def, column, &declared)?;
-        if c.null_changed
-            && !column.nullable
-            && let Some(value) = &default
-        {
-            out.push(format!("UPDATE {qt} SET {qc} = {value} WHERE {qc} IS NULL"));
-        }
+        // The rows holding NULL get the default once the column has its new type.
+        let fill = match &default {
+            Some(value) if c.null_changed && !column.nullable => {
+                Some(format!("UPDATE {qt} SET {qc} = {value} WHERE {qc} IS NULL"))
+            }
+            _ => None,
+        };
         if d == Dialect::Mysql {
+            if let Some(fill) = fill {
+                if c.type_changed {
+                    let relaxed = ColumnDefOf {
+                        nullable: true,
+                        ..*column
+                    };
+                    let definition = ddl::column_definition(d, self.all, def, &relaxed)?;
+                    out.push(format!("ALTER TABLE {qt} MODIFY COLUMN {definition}"));
+                }
+                out.push(fill);
+            }
             let definition = ddl::column_definition(d, self.all, def, column)?;
             out.push(format!("ALTER TABLE {qt} MODIFY COLUMN {definition}"));
             return Ok(());
@@ -725,9 +737,13 @@ impl<'d> Context<'_, 'd> {
             default_dropped = true;
         }
         if c.type_changed {
-            // PostgreSQL has no cast between booleans and the other integer types but `integer`.
-            let via_integer = (c.from.sql_type == SqlType::Bool && column.sql_type.is_integer())
-                || (c.from.sql_type.is_integer() && column.sql_type == SqlType::Bool);
+            // PostgreSQL casts booleans only to and from `integer` among the numbers.
+            let numeric = |t: SqlType| {
+                t.is_integer() || matches!(t, SqlType::Real | SqlType::Double | SqlType::Decimal)
+            };
+            let (a, b) = (c.from.sql_type, column.sql_type);
+            let via_integer =
+                (a == SqlType::Bool && numeric(b)) || (numeric(a) && b == SqlType::Bool);
             let using = if via_integer {
                 format!("{qc}::INTEGER::{declared}")
             } else {
@@ -735,6 +751,7 @@ impl<'d> Context<'_, 'd> {
             };
             out.push(alter(format!("TYPE {declared} USING {using}")));
         }
+        out.extend(fill);
         if c.null_changed {
             out.push(alter(
                 if column.nullable {
