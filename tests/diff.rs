@@ -398,6 +398,76 @@ async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     run(pool, case).await;
 }
 
+/// The models of the README's walk-through: `renamed_from` on a derived struct reaches the plan.
+mod before {
+    #[derive(strata::Table)]
+    #[table(name = "users")]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(length = 20)]
+        pub name: String,
+        pub age: Option<i32>,
+    }
+
+    #[derive(strata::Table)]
+    #[table(name = "posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(references = User, on_delete = "cascade")]
+        pub user_id: i64,
+        pub body: Option<String>,
+    }
+
+    pub static SCHEMA: strata::Schema = strata::schema![User, Post];
+}
+
+mod after {
+    #[derive(strata::Table)]
+    #[table(name = "users", index(name))]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(length = 40)]
+        pub name: String,
+        #[column(default = 0)]
+        pub age: i64,
+    }
+
+    #[derive(strata::Table)]
+    #[table(name = "posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(references = User, on_delete = "cascade")]
+        pub user_id: i64,
+        #[column(rename = "body_text", renamed_from = "body")]
+        pub body: Option<String>,
+        #[column(default = 0)]
+        pub likes: i32,
+    }
+
+    pub static SCHEMA: strata::Schema = strata::schema![User, Post];
+}
+
+async fn derived_models<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let mut case = Case::new(Vec::new(), Vec::new())
+        .always(USER_NAMES, vec!["ann", "bob"])
+        .up(
+            "SELECT body_text FROM posts ORDER BY id",
+            vec!["hello", "world"],
+        )
+        .up(
+            "SELECT CAST(age AS TEXT) FROM users ORDER BY id",
+            vec!["30", "0"],
+        )
+        .down(POST_BODIES, vec!["hello", "world"]);
+    case.old = before::SCHEMA.snapshot();
+    case.new = after::SCHEMA.snapshot();
+    run(pool, case).await;
+}
+
 strata_runtime::on_each_backend!(
     create_table,
     drop_table,
@@ -411,4 +481,5 @@ strata_runtime::on_each_backend!(
     change_uniques,
     change_foreign_keys,
     many_changes_at_once,
+    derived_models,
 );

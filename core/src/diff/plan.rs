@@ -538,8 +538,6 @@ impl<'d> Context<'_, 'd> {
             });
         }
 
-        let columns_changed =
-            !added.is_empty() || !dropped.is_empty() || changed.iter().any(Changed::any);
         let keys_changed = pk_changed
             || !removed_uniques.is_empty()
             || !added_uniques.is_empty()
@@ -564,7 +562,28 @@ impl<'d> Context<'_, 'd> {
             })
         };
 
-        if d == Dialect::Sqlite && (columns_changed || keys_changed) {
+        // SQLite adds a column in place when it is no key and its default is a constant, and
+        // drops one in place when no key names it; anything else rebuilds the table.
+        let in_place_add = |c: &&ColumnSnapshot| {
+            let named = |cols: &Vec<String>| cols.contains(&c.name);
+            !(named(&to.primary_key)
+                || to.uniques.iter().any(|u| named(&u.columns))
+                || to.foreign_keys.iter().any(|fk| named(&fk.columns))
+                || c.auto_increment
+                || matches!(c.default, Some(crate::ColumnDefault::Sql(_)))
+                || (!c.nullable && c.default.is_none()))
+        };
+        let in_place_drop = |c: &&ColumnSnapshot| {
+            let named = |cols: &Vec<String>| cols.contains(&c.name);
+            !(named(&from.primary_key)
+                || from.uniques.iter().any(|u| named(&u.columns))
+                || from.foreign_keys.iter().any(|fk| named(&fk.columns)))
+        };
+        let sqlite_rebuild = changed.iter().any(Changed::any)
+            || keys_changed
+            || !added.iter().all(in_place_add)
+            || !dropped.iter().all(in_place_drop);
+        if d == Dialect::Sqlite && sqlite_rebuild {
             self.rebuild(pair, def, &changed, phases, warnings);
             return;
         }
