@@ -399,6 +399,8 @@ async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
 }
 
 /// The models of the README's walk-through: `renamed_from` on a derived struct reaches the plan.
+// Models are read only through their `DEF`s.
+#[allow(dead_code)]
 mod before {
     #[derive(strata::Table)]
     #[table(name = "users")]
@@ -423,6 +425,7 @@ mod before {
     pub static SCHEMA: strata::Schema = strata::schema![User, Post];
 }
 
+#[allow(dead_code)]
 mod after {
     #[derive(strata::Table)]
     #[table(name = "users", index(name))]

@@ -28,7 +28,7 @@ fn sql_type() -> impl Strategy<Value = SqlType> {
 
 fn default_for(sql_type: SqlType, seed: u8) -> ColumnDefault {
     match sql_type {
-        SqlType::Bool => ColumnDefault::Bool(seed % 2 == 0),
+        SqlType::Bool => ColumnDefault::Bool(seed.is_multiple_of(2)),
         SqlType::Double => ColumnDefault::Float(f64::from(seed) + 0.5),
         SqlType::Text | SqlType::Varchar(_) => ColumnDefault::Str(format!("d{seed}")),
         _ => ColumnDefault::Int(i64::from(seed)),
