@@ -136,28 +136,25 @@ impl Case {
     }
 }
 
-/// Writes the old schema's creation (version 1) and the plan (version 2, with its down script)
-/// as a migration repository for the pool's dialect.
-fn repository(dialect: strata::Dialect, case: &Case) -> (strata::Migrations, strata::Plan) {
-    let create = strata::diff(&model(Vec::new()), &case.old, dialect);
-    let plan = strata::diff_with(&case.old, &case.new, dialect, &case.options);
-    assert!(
-        !plan.warnings().iter().any(|w| w.blocks()),
-        "{:?}",
-        plan.warnings()
-    );
+/// The repository: the old schema's creation as version 1 and, once a plan is given, the plan
+/// as version 2 with its down script.
+fn repository(
+    dialect: strata::Dialect,
+    old: &Snapshot,
+    plan: Option<&strata::Plan>,
+) -> strata::Migrations {
+    let create = strata::diff(&model(Vec::new()), old, dialect);
     let file = |name: &str, text: String| strata_core::migration::SourceFile {
         name: name.to_owned(),
         text,
     };
-    let files = [
-        file("0001_old.sql", create.up_sql()),
-        file("0002_change.sql", plan.up_sql()),
-        file("0002_change.down.sql", plan.down_sql()),
-    ];
-    let migrations = strata_core::migration::check_repository(&files, None, &[dialect])
-        .unwrap_or_else(|problems| panic!("{problems:?}\n{}", plan.up_sql()));
-    (migrations, plan)
+    let mut files = vec![file("0001_old.sql", create.up_sql())];
+    if let Some(plan) = plan {
+        files.push(file("0002_change.sql", plan.up_sql()));
+        files.push(file("0002_change.down.sql", plan.down_sql()));
+    }
+    strata_core::migration::check_repository(&files, None, &[dialect])
+        .unwrap_or_else(|problems| panic!("{problems:?}"))
 }
 
 async fn check_rows<DB: Backend>(pool: &sqlx::Pool<DB>, step: &str, checks: &[(&str, Vec<&str>)]) {
@@ -176,15 +173,29 @@ async fn check_rows<DB: Backend>(pool: &sqlx::Pool<DB>, step: &str, checks: &[(&
     }
 }
 
+/// Creates the old schema, seeds it, plans from what `reflect` reads (as `make-migration` does
+/// from a live database or a replay), applies the plan and its down script as migration 2.
 async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
-    let (migrations, plan) = repository(DB::DIALECT, &case);
-    assert!(!plan.is_empty());
-    strata::runtime::upgrade_to(pool, &migrations, 1)
+    let dialect = DB::DIALECT;
+    strata::runtime::upgrade(pool, &repository(dialect, &case.old, None))
         .await
         .unwrap();
     for seed in &case.seed {
         execute(pool, seed).await;
     }
+    let live_old = strata::runtime::reflect(pool).await.unwrap();
+    let plan = strata::diff_with(&live_old, &case.new, dialect, &case.options);
+    assert!(!plan.is_empty());
+    assert!(
+        !plan.warnings().iter().any(|w| w.blocks()),
+        "{:?}",
+        plan.warnings()
+    );
+    // The model before the change plans the same steps (names aside, which reflection reads).
+    let from_model = strata::diff_with(&case.old, &case.new, dialect, &case.options);
+    assert_eq!(plan.warnings(), from_model.warnings());
+    let migrations = repository(dialect, &case.old, Some(&plan));
+
     strata::runtime::upgrade(pool, &migrations)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", plan.up_sql()));
@@ -193,7 +204,7 @@ async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
         .unwrap_or_else(|d| panic!("{d}\nafter the up script:\n{}", plan.up_sql()));
     check_rows(pool, "the up script", &case.after_up).await;
     // Nothing is left to do.
-    let again = strata::diff_with(&live, &case.new, DB::DIALECT, &case.options);
+    let again = strata::diff_with(&live, &case.new, dialect, &case.options);
     assert!(again.is_empty(), "a second plan:\n{}", again.up_sql());
 
     strata::runtime::downgrade(pool, &migrations, 1)
