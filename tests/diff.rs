@@ -377,6 +377,34 @@ async fn change_foreign_keys<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     run(pool, case).await;
 }
 
+async fn change_primary_key<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let memberships = |key: &[&str]| TableSnapshot {
+        name: "memberships".to_owned(),
+        columns: vec![
+            column("user_id", SqlType::BigInt, false),
+            column("team", SqlType::BigInt, false),
+            column("role", SqlType::Varchar(20), true),
+        ],
+        primary_key: names(key),
+        uniques: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+    };
+    let mut case = Case::new(
+        vec![users(), memberships(&["user_id"])],
+        vec![users(), memberships(&["user_id", "team"])],
+    )
+    .always(
+        "SELECT role FROM memberships ORDER BY user_id",
+        vec!["owner", "NULL"],
+    );
+    case.seed = vec![
+        SEED_USERS,
+        "INSERT INTO memberships (user_id, team, role) VALUES (1, 7, 'owner'), (2, 7, NULL)",
+    ];
+    run(pool, case).await;
+}
+
 /// Several kinds at once, across tables: a new table referencing a changed one, a rename, a
 /// type change and an index.
 async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
@@ -494,6 +522,7 @@ strata_runtime::on_each_backend!(
     change_indexes,
     change_uniques,
     change_foreign_keys,
+    change_primary_key,
     many_changes_at_once,
     derived_models,
 );
