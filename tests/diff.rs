@@ -405,6 +405,26 @@ async fn change_primary_key<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     run(pool, case).await;
 }
 
+/// A key widened on both sides of a foreign key (MySQL refuses to change either while the key
+/// exists).
+async fn widen_a_referenced_key<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let schema = |key: SqlType| {
+        let mut parent = users();
+        parent.columns[0].sql_type = key;
+        let mut child = posts();
+        child.columns[1].sql_type = key;
+        vec![parent, child]
+    };
+    let case = Case::new(schema(SqlType::Integer), schema(SqlType::BigInt))
+        .always(USER_NAMES, vec!["ann", "bob"])
+        .always(POST_BODIES, vec!["hello", "world"])
+        .always(
+            "SELECT CAST(user_id AS TEXT) FROM posts ORDER BY id",
+            vec!["1", "2"],
+        );
+    run(pool, case).await;
+}
+
 /// Several kinds at once, across tables: a new table referencing a changed one, a rename, a
 /// type change and an index.
 async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
@@ -517,6 +537,7 @@ strata_runtime::on_each_backend!(
     drop_column,
     rename_column,
     widen_types,
+    widen_a_referenced_key,
     change_nullability,
     change_defaults,
     change_indexes,
