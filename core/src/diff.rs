@@ -34,6 +34,7 @@ pub struct Plan {
     up: Script,
     down: Script,
     warnings: Vec<Warning>,
+    down_warnings: Vec<Warning>,
     unmanaged: Vec<String>,
 }
 
@@ -67,6 +68,10 @@ impl Script {
     }
 }
 
+fn notes(warnings: &[Warning]) -> Vec<String> {
+    warnings.iter().map(|w| format!("WARNING: {w}")).collect()
+}
+
 impl Plan {
     /// The dialect the scripts are written in.
     pub fn dialect(&self) -> Dialect {
@@ -77,18 +82,14 @@ impl Plan {
     /// is nothing to do). A SQLite table rebuild starts it with `-- strata:foreign-keys-off`,
     /// which the runtime honours; each warning is repeated as a `-- WARNING:` comment.
     pub fn up_sql(&self) -> String {
-        let notes: Vec<String> = self
-            .warnings
-            .iter()
-            .map(|w| format!("WARNING: {w}"))
-            .collect();
-        self.up.sql(&notes)
+        self.up.sql(&notes(&self.warnings))
     }
 
     /// The script that takes a database from the new schema back to the old one: the reverse
-    /// plan (a dropped column comes back empty, a dropped table comes back without rows).
+    /// plan (a dropped column comes back empty, a dropped table comes back without rows). Its
+    /// own risks ([`Plan::down_warnings`]) are `-- WARNING:` comments at its top.
     pub fn down_sql(&self) -> String {
-        self.down.sql(&[])
+        self.down.sql(&notes(&self.down_warnings))
     }
 
     /// The up script's statements, one string each, without the terminating `;`.
@@ -105,6 +106,12 @@ impl Plan {
     /// change that could not be planned, in script order.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// The steps of the down script that can lose data or fail on existing rows (dropping what
+    /// the up script added, making a column NOT NULL again, ..).
+    pub fn down_warnings(&self) -> &[Warning] {
+        &self.down_warnings
     }
 
     /// Whether the schemas already match: there is nothing to run.
@@ -256,6 +263,7 @@ pub fn diff_with(old: &Snapshot, new: &Snapshot, dialect: Dialect, options: &Dif
         up: planned.up,
         down: planned.down,
         warnings: planned.warnings,
+        down_warnings: planned.down_warnings,
         unmanaged: planned.unmanaged,
     }
 }

@@ -17,6 +17,7 @@ pub(crate) struct Planned {
     pub(crate) up: Script,
     pub(crate) down: Script,
     pub(crate) warnings: Vec<Warning>,
+    pub(crate) down_warnings: Vec<Warning>,
     pub(crate) unmanaged: Vec<String>,
 }
 
@@ -80,16 +81,17 @@ pub(crate) fn plan(
         &created,
         &mut down_warnings,
     );
-    // The down script's own losses are the point of going down; only what it cannot do counts.
-    for warning in down_warnings {
-        if warning.blocks() && !warnings.contains(&warning) {
-            warnings.push(warning);
+    // A change the down script cannot express makes the whole plan unusable.
+    for warning in &down_warnings {
+        if warning.blocks() && !warnings.contains(warning) {
+            warnings.push(warning.clone());
         }
     }
     Planned {
         up,
         down,
         warnings,
+        down_warnings,
         unmanaged,
     }
 }
