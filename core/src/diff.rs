@@ -114,9 +114,11 @@ impl Plan {
         &self.down_warnings
     }
 
-    /// Whether the schemas already match: there is nothing to run.
+    /// Whether the schemas already match: there is nothing to run and nothing left out.
     pub fn is_empty(&self) -> bool {
-        self.up.statements.is_empty() && self.down.statements.is_empty()
+        self.up.statements.is_empty()
+            && self.down.statements.is_empty()
+            && !self.warnings.iter().any(Warning::blocks)
     }
 
     /// Tables the old schema has and the new one does not, which the plan leaves alone (see

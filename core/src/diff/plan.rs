@@ -656,10 +656,15 @@ impl<'d> Context<'_, 'd> {
         }
         for unique in &removed_uniques {
             let name = quote_ident(d, &unique_name(unique));
-            out.push(match d {
-                Dialect::Mysql => format!("ALTER TABLE {qt} DROP INDEX {name}"),
-                _ => format!("ALTER TABLE {qt} DROP CONSTRAINT {name}"),
-            });
+            match d {
+                Dialect::Mysql => out.push(format!("ALTER TABLE {qt} DROP INDEX {name}")),
+                // A unique constraint, or a unique index created by hand: whichever it is.
+                _ if unique.name.is_some() && self.from_snapshot.dialect.is_some() => {
+                    out.push(format!("ALTER TABLE {qt} DROP CONSTRAINT IF EXISTS {name}"));
+                    out.push(format!("DROP INDEX IF EXISTS {name}"));
+                }
+                _ => out.push(format!("ALTER TABLE {qt} DROP CONSTRAINT {name}")),
+            }
         }
         if pk_changed && !from.primary_key.is_empty() {
             out.push(match d {
