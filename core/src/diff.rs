@@ -180,6 +180,14 @@ pub enum Warning {
         /// The constraint's columns.
         columns: Vec<String>,
     },
+    /// A snapshot was read from a database of another dialect: its type names and defaults
+    /// mean something else there, so nothing is planned.
+    DialectMismatch {
+        /// The dialect the snapshot was reflected from.
+        read_from: Dialect,
+        /// The dialect asked for.
+        planned_for: Dialect,
+    },
     /// A change the planner cannot render for this dialect; the scripts leave it out.
     Unsupported {
         /// The table.
@@ -201,7 +209,10 @@ impl Warning {
     /// Whether the plan is incomplete because of it: the scripts leave the change out, so
     /// they must not be written as a migration.
     pub fn blocks(&self) -> bool {
-        matches!(self, Warning::Unsupported { .. })
+        matches!(
+            self,
+            Warning::Unsupported { .. } | Warning::DialectMismatch { .. }
+        )
     }
 }
 
@@ -240,6 +251,14 @@ impl fmt::Display for Warning {
                  rows repeat a value",
                 columns.join(", ")
             ),
+            Warning::DialectMismatch {
+                read_from,
+                planned_for,
+            } => write!(
+                f,
+                "cannot plan a {planned_for} migration from a schema read from a {read_from} \
+                 database; read the old schema from a {planned_for} database"
+            ),
             Warning::Unsupported { table, reason } => write!(
                 f,
                 "cannot plan the change to table `{table}`: {reason}; the scripts leave it out"
@@ -259,6 +278,23 @@ pub fn diff(old: &Snapshot, new: &Snapshot, dialect: Dialect) -> Plan {
 
 /// [`diff`] with options.
 pub fn diff_with(old: &Snapshot, new: &Snapshot, dialect: Dialect, options: &DiffOptions) -> Plan {
+    let mismatch = [old.dialect, new.dialect]
+        .into_iter()
+        .flatten()
+        .find(|read_from| *read_from != dialect);
+    if let Some(read_from) = mismatch {
+        return Plan {
+            dialect,
+            up: Script::default(),
+            down: Script::default(),
+            warnings: vec![Warning::DialectMismatch {
+                read_from,
+                planned_for: dialect,
+            }],
+            down_warnings: Vec::new(),
+            unmanaged: Vec::new(),
+        };
+    }
     let planned = plan::plan(old, new, dialect, options);
     Plan {
         dialect,

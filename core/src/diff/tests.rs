@@ -364,3 +364,18 @@ fn sqlite_adds_and_drops_plain_columns_in_place() {
     let rebuilt = diff(&old, &model(vec![changed, posts()]), Dialect::Sqlite);
     assert!(rebuilt.up_sql().starts_with("-- strata:foreign-keys-off\n"));
 }
+
+#[test]
+fn a_schema_read_from_another_dialect_is_refused() {
+    let mut old = model(vec![users()]);
+    old.dialect = Some(Dialect::Sqlite);
+    let plan = diff(&old, &model(vec![users(), posts()]), Dialect::Postgres);
+    assert!(plan.up_sql().is_empty());
+    assert!(!plan.is_empty());
+    assert!(plan.warnings()[0].blocks());
+    assert_eq!(
+        plan.warnings()[0].to_string(),
+        "cannot plan a postgres migration from a schema read from a sqlite database; read the \
+         old schema from a postgres database"
+    );
+}
