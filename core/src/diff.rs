@@ -87,9 +87,9 @@ impl Plan {
 
     /// The script that takes a database from the new schema back to the old one: the reverse
     /// plan (a dropped column comes back empty, a dropped table comes back without rows). Its
-    /// own risks ([`Plan::down_warnings`]) are `-- WARNING:` comments at its top.
+    /// own risks are in [`Plan::down_warnings`].
     pub fn down_sql(&self) -> String {
-        self.down.sql(&notes(&self.down_warnings))
+        self.down.sql(&[])
     }
 
     /// The up script's statements, one string each, without the terminating `;`.
