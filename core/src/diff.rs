@@ -103,7 +103,7 @@ impl Plan {
     }
 
     /// Every step of the up script that can lose data or fail on existing rows, and every
-    /// change that could not be planned, in script order.
+    /// change that could not be planned, table by table.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }

@@ -202,18 +202,15 @@ fn direction(
         .iter()
         .map(|p| (p.to.name.as_str(), p.renames.iter().copied().collect()))
         .collect();
-    // MySQL refuses to change the type of a column on either side of a foreign key: such keys
-    // are dropped first and added back last.
+    // The columns whose type changes, by table and new name.
     let mut retyped: BTreeSet<(&str, &str)> = BTreeSet::new();
-    if dialect == Dialect::Mysql {
-        for pair in pairs {
-            for column in &pair.to.columns {
-                if let Some(old) = counterpart(pair, column)
-                    && stored_type(Some(dialect), from_snapshot, pair.from, old)
-                        != stored_type(Some(dialect), to_snapshot, pair.to, column)
-                {
-                    retyped.insert((&pair.to.name, &column.name));
-                }
+    for pair in pairs {
+        for column in &pair.to.columns {
+            if let Some(old) = counterpart(pair, column)
+                && stored_type(Some(dialect), from_snapshot, pair.from, old)
+                    != stored_type(Some(dialect), to_snapshot, pair.to, column)
+            {
+                retyped.insert((&pair.to.name, &column.name));
             }
         }
     }
@@ -272,6 +269,7 @@ struct Context<'c, 'd> {
     to_snapshot: &'c Snapshot,
     all: &'c [&'c TableDefOf<'d>],
     renamed: &'c BTreeMap<&'c str, BTreeMap<&'c str, &'c str>>,
+    /// The columns whose type changes, by table and new name.
     retyped: &'c BTreeSet<(&'c str, &'c str)>,
 }
 
@@ -392,8 +390,7 @@ impl<'d> Context<'_, 'd> {
                     changed.push(Changed {
                         from: old,
                         to: column,
-                        type_changed: stored_type(Some(d), self.from_snapshot, from, old)
-                            != stored_type(Some(d), self.to_snapshot, to, column),
+                        type_changed: self.retyped.contains(&(t.as_str(), column.name.as_str())),
                         null_changed: nullable(from, old) != nullable(to, column),
                         default_changed: !both_auto
                             && canonical_default(&old.default, old.sql_type)
@@ -468,8 +465,11 @@ impl<'d> Context<'_, 'd> {
                 (key, fk)
             })
             .collect();
+        // MySQL refuses to change the type of a column on either side of a foreign key: such
+        // keys are dropped first and added back last.
         let retyped_key: BTreeSet<&String> = to_fks
             .iter()
+            .filter(|_| d == Dialect::Mysql)
             .filter(|(_, fk)| {
                 fk.columns
                     .iter()
