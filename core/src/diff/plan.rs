@@ -97,18 +97,23 @@ pub(crate) fn plan(
 }
 
 /// The renames `to` declares that `from` can take: the old name exists in `from` and not in
-/// `to`, and the new name does not exist in `from` yet (else the rename already happened).
+/// `to`, the new name does not exist in `from` yet (else the rename already happened), and no
+/// earlier column claims the same old name (the later ones are new columns).
 fn renames<'s>(from: &'s TableSnapshot, to: &'s TableSnapshot) -> Vec<(&'s str, &'s str)> {
-    to.columns
-        .iter()
-        .filter_map(|c| {
-            let old = c.renamed_from.as_deref()?;
-            let takes = from.column(old).is_some()
-                && to.column(old).is_none()
-                && from.column(&c.name).is_none();
-            takes.then_some((old, c.name.as_str()))
-        })
-        .collect()
+    let mut renames: Vec<(&str, &str)> = Vec::new();
+    for c in &to.columns {
+        let Some(old) = c.renamed_from.as_deref() else {
+            continue;
+        };
+        let takes = from.column(old).is_some()
+            && to.column(old).is_none()
+            && from.column(&c.name).is_none()
+            && !renames.iter().any(|(claimed, _)| *claimed == old);
+        if takes {
+            renames.push((old, &c.name));
+        }
+    }
+    renames
 }
 
 /// The column of `pair.from` that `column` of `pair.to` continues (by name or `renamed_from`).

@@ -379,3 +379,25 @@ fn a_schema_read_from_another_dialect_is_refused() {
          old schema from a postgres database"
     );
 }
+
+#[test]
+fn an_old_name_claimed_twice_is_renamed_once() {
+    let old = model(vec![users()]);
+    let mut changed = users();
+    changed.columns[1] = ColumnSnapshot {
+        renamed_from: Some("name".to_owned()),
+        ..col("login", SqlType::Varchar(20), false)
+    };
+    changed.columns.push(ColumnSnapshot {
+        renamed_from: Some("name".to_owned()),
+        ..col("nick", SqlType::Varchar(20), true)
+    });
+    let plan = diff(&old, &model(vec![changed]), Dialect::Postgres);
+    assert_eq!(
+        plan.up_statements(),
+        [
+            "ALTER TABLE \"users\" RENAME COLUMN \"name\" TO \"login\"",
+            "ALTER TABLE \"users\" ADD COLUMN \"nick\" VARCHAR(20)",
+        ]
+    );
+}
