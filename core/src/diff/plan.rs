@@ -21,6 +21,14 @@ pub(crate) struct Planned {
     pub(crate) unmanaged: Vec<String>,
 }
 
+/// The tables of one direction: both sides have them, only the target has them, only the
+/// source has them (and they go).
+struct Tables<'s> {
+    pairs: Vec<Pair<'s>>,
+    created: Vec<&'s TableSnapshot>,
+    dropped: Vec<&'s TableSnapshot>,
+}
+
 /// A table both sides have, and its columns renamed from `from` to `to`.
 struct Pair<'s> {
     from: &'s TableSnapshot,
@@ -61,26 +69,28 @@ pub(crate) fn plan(
         (Vec::new(), removed.iter().map(|t| t.name.clone()).collect())
     };
 
+    let up_tables = Tables {
+        pairs,
+        created,
+        dropped,
+    };
+    let down_tables = Tables {
+        pairs: up_tables
+            .pairs
+            .iter()
+            .map(|p| Pair {
+                from: p.to,
+                to: p.from,
+                renames: p.renames.iter().map(|&(a, b)| (b, a)).collect(),
+            })
+            .collect(),
+        created: up_tables.dropped.clone(),
+        dropped: up_tables.created.clone(),
+    };
     let mut warnings = Vec::new();
-    let up = direction(dialect, old, new, &pairs, &created, &dropped, &mut warnings);
-    let reversed: Vec<Pair<'_>> = pairs
-        .iter()
-        .map(|p| Pair {
-            from: p.to,
-            to: p.from,
-            renames: p.renames.iter().map(|&(a, b)| (b, a)).collect(),
-        })
-        .collect();
+    let up = direction(dialect, [old, new], &up_tables, &mut warnings);
     let mut down_warnings = Vec::new();
-    let down = direction(
-        dialect,
-        new,
-        old,
-        &reversed,
-        &dropped,
-        &created,
-        &mut down_warnings,
-    );
+    let down = direction(dialect, [new, old], &down_tables, &mut down_warnings);
     // A change the down script cannot express makes the whole plan unusable.
     for warning in &down_warnings {
         if warning.blocks() && !warnings.contains(warning) {
@@ -174,16 +184,14 @@ fn unsupported(table: &str, error: &DdlError) -> Warning {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The statements from `from_snapshot` to `to_snapshot`.
 fn direction(
     dialect: Dialect,
-    from_snapshot: &Snapshot,
-    to_snapshot: &Snapshot,
-    pairs: &[Pair<'_>],
-    created: &[&TableSnapshot],
-    dropped: &[&TableSnapshot],
+    [from_snapshot, to_snapshot]: [&Snapshot; 2],
+    tables: &Tables<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Script {
+    let (pairs, created, dropped) = (&tables.pairs, &tables.created, &tables.dropped);
     let shapes: Vec<Shape<'_>> = to_snapshot
         .tables
         .iter()
