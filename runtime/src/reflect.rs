@@ -93,6 +93,7 @@ fn column(
         nullable,
         default,
         auto_increment,
+        renamed_from: None,
     }
 }
 
