@@ -91,6 +91,7 @@ pub use strata_core::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
+pub use strata_core::{ObjectKind, UnmanagedObject};
 
 /// The runtime: create tables, apply migrations, read a database's version.
 ///
@@ -246,7 +247,7 @@ pub mod runtime {
         connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,
         version_control,
     };
-    pub use strata_runtime::{create_all, drop_all, reflect};
+    pub use strata_runtime::{create_all, drop_all, reflect, unmanaged_objects};
 }
 
 #[doc(hidden)]

@@ -15,6 +15,7 @@ mod schema_check;
 pub mod snapshot;
 pub mod sql_split;
 pub mod table;
+pub mod unmanaged;
 
 pub use dialect::Dialect;
 pub use migration::{
@@ -30,3 +31,4 @@ pub use snapshot::{
 };
 pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;
+pub use unmanaged::{ObjectKind, UnmanagedObject};

@@ -9,7 +9,8 @@ use strata_core::ddl::quote_str;
 use strata_core::reflect_types::reflected_type;
 use strata_core::snapshot::parse_reported_default;
 use strata_core::{
-    ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, Snapshot, TableSnapshot,
+    ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, ObjectKind, Snapshot,
+    TableSnapshot, UnmanagedObject,
 };
 
 use crate::backend::{Backend, Value, ValueKind};
@@ -187,6 +188,11 @@ async fn reflect_sqlite<DB: Backend>(
                 &[Text],
             )
             .await?;
+            // An index over an expression reports the expression's column as NULL: it is
+            // left out (see `unmanaged_objects`).
+            if columns.iter().any(|c| c[0].as_text().is_none()) {
+                continue;
+            }
             let snapshot = IndexSnapshot {
                 // SQLite names a UNIQUE constraint's index itself (sqlite_autoindex_..).
                 name: (origin != "u").then_some(index_name),
@@ -282,15 +288,18 @@ async fn reflect_postgres<DB: Backend>(
         "pg_attribute",
         "SELECT c.relname::text, a.attname::text, \
          pg_catalog.format_type(a.atttypid, a.atttypmod)::text, NOT a.attnotnull, \
-         pg_catalog.pg_get_expr(d.adbin, d.adrelid)::text, a.attidentity <> '' \
+         pg_catalog.pg_get_expr(d.adbin, d.adrelid)::text, a.attidentity <> '', \
+         CASE WHEN ty.typtype = 'd' \
+           THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END::text \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          WHERE n.nspname = current_schema() AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY c.relname, a.attnum"
             .to_owned(),
-        &[Text, Text, Text, Bool, Text, Bool],
+        &[Text, Text, Text, Bool, Text, Bool, Text],
     )
     .await?;
     for c in columns {
@@ -307,14 +316,20 @@ async fn reflect_postgres<DB: Backend>(
         } else {
             parse_reported_default(Dialect::Postgres, reported.as_deref(), false, false)
         };
-        table.columns.push(column(
+        let mut reflected = column(
             Dialect::Postgres,
             text(&c[1]),
             text(&c[2]),
             c[3].as_bool() == Some(true),
             default,
             serial || c[5].as_bool() == Some(true),
-        ));
+        );
+        // A domain is outside the mapping; its base type says how to read it.
+        if let Some(base) = opt_text(&c[6]) {
+            reflected.sql_type = reflected_type(Dialect::Postgres, &base).0;
+            reflected.type_known = false;
+        }
+        table.columns.push(reflected);
     }
     let list = |key: &str, rel: &str| {
         format!(
@@ -373,7 +388,7 @@ async fn reflect_postgres<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() AND ix.indpred IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+             AND ix.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                  AND con.contype IN ('p', 'u', 'x')) \
              ORDER BY t.relname, i.relname",
@@ -577,4 +592,80 @@ async fn reflect_mysql<DB: Backend>(
         fk.ref_columns.push(text(&k[4]));
     }
     Ok(tables.into_values().collect())
+}
+
+/// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
+/// triggers, sequences not owned by a column, and partial or expression indexes. Ordered by
+/// kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
+pub async fn unmanaged_objects<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<Vec<UnmanagedObject>, Error> {
+    let mut conn = pool.acquire().await.map_err(Error::Connect)?;
+    let conn = &mut *conn;
+    use ValueKind::Text;
+    let sql = match DB::DIALECT {
+        Dialect::Sqlite => {
+            // A partial index, or one over an expression (its column is reported as NULL).
+            "SELECT m.type, m.name, m.tbl_name FROM sqlite_master m \
+             WHERE m.type IN ('view', 'trigger') \
+             UNION ALL \
+             SELECT 'index', i.name, t.name FROM sqlite_master t, pragma_index_list(t.name) i \
+             WHERE t.type = 'table' AND (i.partial = 1 OR EXISTS \
+               (SELECT 1 FROM pragma_index_info(i.name) x WHERE x.name IS NULL))"
+        }
+        Dialect::Postgres => {
+            "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+               ELSE 'sequence' END, c.relname::text, NULL::text \
+             FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND (c.relkind IN ('v', 'm') \
+               OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid \
+                 AND d.deptype IN ('a', 'i')))) \
+             UNION ALL \
+             SELECT 'trigger', tg.tgname::text, c.relname::text \
+             FROM pg_catalog.pg_trigger tg \
+             JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND NOT tg.tgisinternal \
+             UNION ALL \
+             SELECT 'index', i.relname::text, t.relname::text \
+             FROM pg_catalog.pg_index ix \
+             JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid \
+             JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = current_schema() \
+             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL)"
+        }
+        Dialect::Mysql => {
+            "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'sequence' END, \
+               CAST(TABLE_NAME AS CHAR), CAST(NULL AS CHAR) \
+             FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('VIEW', 'SEQUENCE') \
+             UNION ALL \
+             SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), CAST(EVENT_OBJECT_TABLE AS CHAR) \
+             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
+        }
+    };
+    let rows = query::<DB>(conn, "the catalogue", sql.to_owned(), &[Text, Text, Text]).await?;
+    let mut objects: Vec<UnmanagedObject> = rows
+        .iter()
+        .filter_map(|row| {
+            let kind = match text(&row[0]).as_str() {
+                "view" => ObjectKind::View,
+                "materialized view" => ObjectKind::MaterializedView,
+                "trigger" => ObjectKind::Trigger,
+                "sequence" => ObjectKind::Sequence,
+                "index" => ObjectKind::Index,
+                _ => return None,
+            };
+            Some(UnmanagedObject {
+                kind,
+                name: text(&row[1]),
+                table: opt_text(&row[2]).filter(|t| kind != ObjectKind::View && !t.is_empty()),
+            })
+        })
+        .collect();
+    objects.sort();
+    Ok(objects)
 }

@@ -1,0 +1,54 @@
+//! Database objects reflection leaves out of a [`Snapshot`](crate::Snapshot), named so the
+//! caller can see them: views, triggers, sequences and indexes strata cannot describe.
+
+use std::fmt;
+
+/// What kind of object an [`UnmanagedObject`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectKind {
+    /// A view.
+    View,
+    /// A PostgreSQL materialized view.
+    MaterializedView,
+    /// A trigger.
+    Trigger,
+    /// A sequence not owned by a column (`serial` and identity sequences belong to their
+    /// column's auto-increment).
+    Sequence,
+    /// A partial index (`WHERE ..`) or an index over expressions.
+    Index,
+}
+
+impl ObjectKind {
+    /// The kind in words: `view`, `materialized view`, `trigger`, `sequence`, `index`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ObjectKind::View => "view",
+            ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Index => "index",
+        }
+    }
+}
+
+/// A database object reflection leaves out, by kind and name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnmanagedObject {
+    /// What it is.
+    pub kind: ObjectKind,
+    /// Its name.
+    pub name: String,
+    /// The table it belongs to (a trigger's or an index's), if any.
+    pub table: Option<String>,
+}
+
+impl fmt::Display for UnmanagedObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.name(), self.name)?;
+        if let Some(table) = &self.table {
+            write!(f, " on table `{table}`")?;
+        }
+        Ok(())
+    }
+}
