@@ -259,11 +259,13 @@ impl<'s> Writer<'s> {
             }
         }
         for index in &table.indexes {
-            // MySQL adds an index named after a foreign key that has none: it comes back with
-            // the foreign key.
+            // MySQL adds an index to a foreign key that has none, named after the constraint
+            // (or, for an unnamed one, after its column): it comes back with the foreign key.
             let implicit = self.dialect() == Some(Dialect::Mysql)
                 && table.foreign_keys.iter().enumerate().any(|(fi, fk)| {
-                    fk.name == index.name
+                    let index_name = index.name.as_deref();
+                    (index_name == fk.name.as_deref()
+                        || index_name == fk.columns.first().map(String::as_str))
                         && fk.columns == index.columns
                         && self.kept_foreign_keys.contains(&(ti, fi))
                 });
@@ -409,6 +411,10 @@ impl<'s> Writer<'s> {
         {
             attrs.push(format!("references = {target}"));
             for (key, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
+                // InnoDB checks RESTRICT and NO ACTION alike, and reports its default as
+                // RESTRICT: nothing to write there either.
+                let action = action
+                    .filter(|a| !(dialect == Some(Dialect::Mysql) && *a == FkAction::Restrict));
                 if let Some(word) = action.and_then(action_word) {
                     attrs.push(format!("{key} = \"{word}\""));
                 }

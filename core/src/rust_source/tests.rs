@@ -373,7 +373,7 @@ pub struct Child {
     #[column(primary_key, auto_increment)]
     pub id: i32,
     // `bigint(20) unsigned` is outside strata's type mapping: read as `i64`, which holds values up to i64::MAX only
-    #[column(sql_type = "bigint(20) unsigned", references = Parent, on_delete = "restrict")]
+    #[column(sql_type = "bigint(20) unsigned", references = Parent)]
     pub parent_id: i64,
     // `enum('a','b')` is outside strata's type mapping: read as `String`
     #[column(sql_type = "enum('a','b')", default = "a")]
