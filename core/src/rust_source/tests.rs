@@ -399,3 +399,64 @@ pub static SCHEMA: strata::Schema = strata::schema![Child, Parent];
 "#
     );
 }
+
+#[test]
+fn a_model_snapshot_is_written_with_its_own_types() {
+    use crate::schema::{ColumnDef, DefaultValue, IndexDef, Literal, Schema, TableDef};
+    const fn col(name: &'static str, sql_type: SqlType) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            sql_type,
+            sql_type_override: None,
+            nullable: false,
+            auto_increment: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+    static TAGS: TableDef = TableDef {
+        name: "tags",
+        rust_name: "Tag",
+        columns: &[
+            ColumnDef {
+                auto_increment: true,
+                ..col("id", SqlType::BigInt)
+            },
+            ColumnDef {
+                sql_type_override: Some("CITEXT"),
+                ..col("label", SqlType::Text)
+            },
+            ColumnDef {
+                default: Some(DefaultValue::Literal(Literal::Int(3))),
+                nullable: true,
+                ..col("weight", SqlType::UnsignedTinyInt)
+            },
+        ],
+        primary_key: &["id"],
+        uniques: &[IndexDef {
+            columns: &["label"],
+        }],
+        indexes: &[],
+        foreign_keys: &[],
+    };
+    static SCHEMA: Schema = Schema { tables: &[&TAGS] };
+    let schema = SCHEMA;
+    assert_eq!(
+        schema.snapshot().to_rust_source(),
+        r#"// Written by strata: one struct per table.
+
+#[derive(strata::Table)]
+pub struct Tags {
+    #[column(primary_key, auto_increment)]
+    pub id: i64,
+    #[column(sql_type = "CITEXT", unique)]
+    pub label: String,
+    #[column(default = 3)]
+    pub weight: Option<u8>,
+}
+
+pub static SCHEMA: strata::Schema = strata::schema![Tags];
+"#
+    );
+}
