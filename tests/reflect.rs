@@ -293,7 +293,8 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
              tags integer[], names text[][],
              feeling mood DEFAULT 'happy', amount positive,
              during tstzrange, seats int4range,
-             price numeric(10,2), plain numeric, code character(3), addr inet, doc json,
+             price numeric(10,2) CHECK (price >= 0), plain numeric, code character(3),
+             addr inet, doc json,
              ident bigint GENERATED ALWAYS AS IDENTITY);
          CREATE INDEX t_lower ON t (lower(code));
          CREATE INDEX t_partial ON t (price) WHERE price > 0;
@@ -382,7 +383,8 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
             "trigger `t_touch` on table `t`",
             "sequence `ticket_numbers`",
             "index `t_lower` on table `t`",
-            "index `t_partial` on table `t`"
+            "index `t_partial` on table `t`",
+            "check constraint `t_price_check` on table `t`"
         ]
     );
     db.close().await;
@@ -401,7 +403,8 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
              small TINYINT UNSIGNED, mid SMALLINT UNSIGNED, normal INT UNSIGNED,
              kind ENUM('a', 'b') NOT NULL DEFAULT 'b', tags SET('x', 'y'),
              spot POINT, area POLYGON, shape GEOMETRY,
-             price DECIMAL(10,2), yr YEAR, code CHAR(3), body LONGTEXT, at DATETIME);
+             price DECIMAL(10,2), yr YEAR, code CHAR(3), body LONGTEXT, at DATETIME, doc JSON,
+             CONSTRAINT positive_price CHECK (price >= 0));
          CREATE VIEW v AS SELECT id FROM t;
          CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW SET NEW.small = 1;",
     )
@@ -493,7 +496,11 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
     let objects = strata::runtime::unmanaged_objects(&db.pool).await.unwrap();
     assert_eq!(
         unmanaged(&objects),
-        ["view `v`", "trigger `t_touch` on table `t`"]
+        [
+            "view `v`",
+            "trigger `t_touch` on table `t`",
+            "check constraint `positive_price` on table `t`"
+        ]
     );
     db.close().await;
 }

@@ -1,5 +1,6 @@
 //! Database objects reflection leaves out of a [`Snapshot`](crate::Snapshot), named so the
-//! caller can see them: views, triggers, sequences and indexes strata cannot describe.
+//! caller can see them: views, triggers, sequences, indexes and CHECK constraints strata cannot
+//! describe.
 
 use std::fmt;
 
@@ -17,10 +18,13 @@ pub enum ObjectKind {
     Sequence,
     /// A partial index (`WHERE ..`) or an index over expressions.
     Index,
+    /// A CHECK constraint (PostgreSQL, MySQL/MariaDB; SQLite keeps them only in the table's SQL).
+    Check,
 }
 
 impl ObjectKind {
-    /// The kind in words: `view`, `materialized view`, `trigger`, `sequence`, `index`.
+    /// The kind in words: `view`, `materialized view`, `trigger`, `sequence`, `index`,
+    /// `check constraint`.
     pub const fn name(self) -> &'static str {
         match self {
             ObjectKind::View => "view",
@@ -28,6 +32,7 @@ impl ObjectKind {
             ObjectKind::Trigger => "trigger",
             ObjectKind::Sequence => "sequence",
             ObjectKind::Index => "index",
+            ObjectKind::Check => "check constraint",
         }
     }
 }

@@ -595,8 +595,9 @@ async fn reflect_mysql<DB: Backend>(
 }
 
 /// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
-/// triggers, sequences not owned by a column, and partial or expression indexes. Ordered by
-/// kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
+/// triggers, sequences not owned by a column, partial or expression indexes, and CHECK
+/// constraints (not on SQLite, which keeps them only in the table's SQL). Ordered by kind, then
+/// name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
 pub async fn unmanaged_objects<DB: Backend>(
     pool: &sqlx::Pool<DB>,
 ) -> Result<Vec<UnmanagedObject>, Error> {
@@ -635,7 +636,13 @@ pub async fn unmanaged_objects<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() \
-             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL)"
+             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL) \
+             UNION ALL \
+             SELECT 'check', con.conname::text, cl.relname::text \
+             FROM pg_catalog.pg_constraint con \
+             JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace \
+             WHERE n.nspname = current_schema() AND con.contype = 'c'"
         }
         Dialect::Mysql => {
             "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'sequence' END, \
@@ -647,7 +654,10 @@ pub async fn unmanaged_objects<DB: Backend>(
              FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
         }
     };
-    let rows = query::<DB>(conn, "the catalogue", sql.to_owned(), &[Text, Text, Text]).await?;
+    let mut rows = query::<DB>(conn, "the catalogue", sql.to_owned(), &[Text, Text, Text]).await?;
+    if DB::DIALECT == Dialect::Mysql {
+        rows.extend(mysql_checks::<DB>(conn).await?);
+    }
     let mut objects: Vec<UnmanagedObject> = rows
         .iter()
         .filter_map(|row| {
@@ -657,6 +667,7 @@ pub async fn unmanaged_objects<DB: Backend>(
                 "trigger" => ObjectKind::Trigger,
                 "sequence" => ObjectKind::Sequence,
                 "index" => ObjectKind::Index,
+                "check" => ObjectKind::Check,
                 _ => return None,
             };
             Some(UnmanagedObject {
@@ -668,4 +679,53 @@ pub async fn unmanaged_objects<DB: Backend>(
         .collect();
     objects.sort();
     Ok(objects)
+}
+
+/// MySQL's and MariaDB's CHECK constraints, as (`check`, name, table) rows; MariaDB's own
+/// `json_valid` check of a JSON column is the column's type, not a constraint to report.
+async fn mysql_checks<DB: Backend>(conn: &mut DB::Connection) -> Result<Vec<Vec<Value>>, Error> {
+    use ValueKind::Text;
+    let version = query::<DB>(
+        conn,
+        "VERSION()",
+        "SELECT CAST(VERSION() AS CHAR)".to_owned(),
+        &[Text],
+    )
+    .await?;
+    let mariadb = version
+        .first()
+        .and_then(|row| row[0].as_text())
+        .is_some_and(|v| v.contains("MariaDB"));
+    if !mariadb {
+        return query::<DB>(
+            conn,
+            "information_schema.TABLE_CONSTRAINTS",
+            "SELECT 'check', CAST(CONSTRAINT_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
+             FROM information_schema.TABLE_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'CHECK'"
+                .to_owned(),
+            &[Text, Text, Text],
+        )
+        .await;
+    }
+    let checks = query::<DB>(
+        conn,
+        "information_schema.CHECK_CONSTRAINTS",
+        "SELECT 'check', CAST(CONSTRAINT_NAME AS CHAR), CAST(TABLE_NAME AS CHAR), \
+         CAST(CHECK_CLAUSE AS CHAR) FROM information_schema.CHECK_CONSTRAINTS \
+         WHERE CONSTRAINT_SCHEMA = DATABASE()"
+            .to_owned(),
+        &[Text, Text, Text, Text],
+    )
+    .await?;
+    Ok(checks
+        .into_iter()
+        .filter(|row| {
+            let json = format!(
+                "json_valid({})",
+                strata_core::ddl::quote_ident(Dialect::Mysql, &text(&row[1]))
+            );
+            !text(&row[3]).eq_ignore_ascii_case(&json)
+        })
+        .collect())
 }
