@@ -556,10 +556,16 @@ fn rust_str(text: &str) -> String {
 fn struct_name(table: &str) -> String {
     let mut out = String::new();
     for part in table.split(|c: char| !c.is_ascii_alphanumeric()) {
+        // An all-caps word (`ORDER`, `HTTP`) is one word, not an acronym run: `Order`, `Http`.
+        let shouting = !part.chars().any(|c| c.is_ascii_lowercase());
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
-            out.extend(chars);
+            if shouting {
+                out.extend(chars.map(|c| c.to_ascii_lowercase()));
+            } else {
+                out.extend(chars);
+            }
         }
     }
     if out.is_empty() {

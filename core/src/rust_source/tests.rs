@@ -281,6 +281,9 @@ fn names_become_rust_identifiers() {
     assert_eq!(struct_name("option"), "OptionTable");
     assert_eq!(struct_name("self"), "SelfTable");
     assert_eq!(struct_name("---"), "Unnamed");
+    assert_eq!(struct_name("SCHEMA"), "SchemaTable");
+    assert_eq!(struct_name("HTTP_LOG"), "HttpLog");
+    assert_eq!(struct_name("userProfile"), "UserProfile");
     assert_eq!(field_name("userId"), "user_id");
     assert_eq!(field_name("Mixed Case"), "mixed_case");
     assert_eq!(field_name("type"), "type_");
