@@ -317,12 +317,12 @@ pub use strata_core::{ObjectKind, UnmanagedObject};
 ///   keys become `references` with their actions.
 /// - What has no attribute is left out and said in a comment above the struct: a foreign key
 ///   over several columns, one to a table outside the schema, one closing a cycle between
-///   tables (which `schema!` rejects; add it in a migration). CHECK constraints (listed
-///   below), SQLite's `AUTOINCREMENT` keyword, generated columns and collations are not
-///   reflected.
+///   tables (which `schema!` rejects; add it in a migration). CHECK constraints and
+///   generated columns (both listed below), SQLite's `AUTOINCREMENT` keyword and collations are
+///   not reflected.
 /// - [`unmanaged_objects`](runtime::unmanaged_objects) names what `reflect` leaves out: views,
 ///   materialized views, triggers, sequences not owned by a column, partial or expression
-///   indexes, and CHECK constraints (PostgreSQL, MySQL/MariaDB).
+///   indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB) and generated columns.
 pub mod runtime {
     pub use strata_runtime::{
         connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,

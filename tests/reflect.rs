@@ -224,7 +224,8 @@ async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
         &db.pool,
         "CREATE TABLE t (
              id INTEGER PRIMARY KEY AUTOINCREMENT, big UNSIGNED BIG INT, name NATIVE CHARACTER(70),
-             price DECIMAL(10,5), raw, ratio FLOAT64, at DATETIME);
+             price DECIMAL(10,5), raw, ratio FLOAT64, at DATETIME,
+             twice INTEGER GENERATED ALWAYS AS (id * 2) VIRTUAL);
          CREATE INDEX t_lower ON t (lower(name));
          CREATE INDEX t_partial ON t (big) WHERE big > 0;
          CREATE INDEX t_at ON t (at);
@@ -270,9 +271,11 @@ async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
             "view `v`",
             "trigger `t_touch` on table `t`",
             "index `t_lower` on table `t`",
-            "index `t_partial` on table `t`"
+            "index `t_partial` on table `t`",
+            "generated column `twice` on table `t`"
         ]
     );
+    assert!(t.column("twice").is_none());
     db.close().await;
 }
 
@@ -294,7 +297,7 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
              feeling mood DEFAULT 'happy', amount positive,
              during tstzrange, seats int4range,
              price numeric(10,2) CHECK (price >= 0), plain numeric, code character(3),
-             addr inet, doc json,
+             addr inet, doc json, twice bigint GENERATED ALWAYS AS (id * 2) STORED,
              ident bigint GENERATED ALWAYS AS IDENTITY);
          CREATE INDEX t_lower ON t (lower(code));
          CREATE INDEX t_partial ON t (price) WHERE price > 0;
@@ -360,6 +363,8 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
         Some(ColumnDefault::Str("happy".to_owned()))
     );
     assert_eq!(t.column("big").unwrap().default, None);
+    // A generated column's expression is not a default.
+    assert_eq!(t.column("twice").unwrap().default, None);
     assert!(t.indexes.is_empty(), "{:?}", t.indexes);
     // citext ships with PostgreSQL's contrib package, which a server may lack.
     let citext = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS citext")
@@ -384,7 +389,8 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
             "sequence `ticket_numbers`",
             "index `t_lower` on table `t`",
             "index `t_partial` on table `t`",
-            "check constraint `t_price_check` on table `t`"
+            "check constraint `t_price_check` on table `t`",
+            "generated column `twice` on table `t`"
         ]
     );
     db.close().await;
@@ -404,6 +410,7 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
              kind ENUM('a', 'b') NOT NULL DEFAULT 'b', tags SET('x', 'y'),
              spot POINT, area POLYGON, shape GEOMETRY,
              price DECIMAL(10,2), yr YEAR, code CHAR(3), body LONGTEXT, at DATETIME, doc JSON,
+             twice BIGINT GENERATED ALWAYS AS (id * 2) VIRTUAL,
              CONSTRAINT positive_price CHECK (price >= 0));
          CREATE VIEW v AS SELECT id FROM t;
          CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW SET NEW.small = 1;",
@@ -499,7 +506,8 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
         [
             "view `v`",
             "trigger `t_touch` on table `t`",
-            "check constraint `positive_price` on table `t`"
+            "check constraint `positive_price` on table `t`",
+            "generated column `twice` on table `t`"
         ]
     );
     db.close().await;

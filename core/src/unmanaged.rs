@@ -1,6 +1,6 @@
 //! Database objects reflection leaves out of a [`Snapshot`](crate::Snapshot), named so the
-//! caller can see them: views, triggers, sequences, indexes and CHECK constraints strata cannot
-//! describe.
+//! caller can see them: views, triggers, sequences, indexes, CHECK constraints and generated
+//! columns strata cannot describe.
 
 use std::fmt;
 
@@ -20,11 +20,14 @@ pub enum ObjectKind {
     Index,
     /// A CHECK constraint (PostgreSQL, MySQL/MariaDB; SQLite keeps them only in the table's SQL).
     Check,
+    /// A generated (computed) column: SQLite's reflection leaves it out, PostgreSQL's and
+    /// MySQL's keep it as a plain column without its expression.
+    GeneratedColumn,
 }
 
 impl ObjectKind {
     /// The kind in words: `view`, `materialized view`, `trigger`, `sequence`, `index`,
-    /// `check constraint`.
+    /// `check constraint`, `generated column`.
     pub const fn name(self) -> &'static str {
         match self {
             ObjectKind::View => "view",
@@ -33,6 +36,7 @@ impl ObjectKind {
             ObjectKind::Sequence => "sequence",
             ObjectKind::Index => "index",
             ObjectKind::Check => "check constraint",
+            ObjectKind::GeneratedColumn => "generated column",
         }
     }
 }

@@ -288,7 +288,8 @@ async fn reflect_postgres<DB: Backend>(
         "pg_attribute",
         "SELECT c.relname::text, a.attname::text, \
          pg_catalog.format_type(a.atttypid, a.atttypmod)::text, NOT a.attnotnull, \
-         pg_catalog.pg_get_expr(d.adbin, d.adrelid)::text, a.attidentity <> '', \
+         CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END::text, \
+         a.attidentity <> '', \
          CASE WHEN ty.typtype = 'd' \
            THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END::text \
          FROM pg_catalog.pg_attribute a \
@@ -595,9 +596,10 @@ async fn reflect_mysql<DB: Backend>(
 }
 
 /// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
-/// triggers, sequences not owned by a column, partial or expression indexes, and CHECK
-/// constraints (not on SQLite, which keeps them only in the table's SQL). Ordered by kind, then
-/// name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
+/// triggers, sequences not owned by a column, partial or expression indexes, CHECK
+/// constraints (not on SQLite, which keeps them only in the table's SQL) and generated columns
+/// (SQLite leaves them out of the snapshot; PostgreSQL and MySQL keep them there as plain
+/// columns, without their expression). Ordered by kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
 pub async fn unmanaged_objects<DB: Backend>(
     pool: &sqlx::Pool<DB>,
 ) -> Result<Vec<UnmanagedObject>, Error> {
@@ -612,7 +614,11 @@ pub async fn unmanaged_objects<DB: Backend>(
              UNION ALL \
              SELECT 'index', i.name, t.name FROM sqlite_master t, pragma_index_list(t.name) i \
              WHERE t.type = 'table' AND (i.partial = 1 OR EXISTS \
-               (SELECT 1 FROM pragma_index_info(i.name) x WHERE x.name IS NULL))"
+               (SELECT 1 FROM pragma_index_info(i.name) x WHERE x.name IS NULL)) \
+             UNION ALL \
+             SELECT 'generated column', x.name, t.name \
+             FROM sqlite_master t, pragma_table_xinfo(t.name) x \
+             WHERE t.type = 'table' AND x.hidden IN (2, 3)"
         }
         Dialect::Postgres => {
             "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
@@ -642,7 +648,14 @@ pub async fn unmanaged_objects<DB: Backend>(
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace \
-             WHERE n.nspname = current_schema() AND con.contype = 'c'"
+             WHERE n.nspname = current_schema() AND con.contype = 'c' \
+             UNION ALL \
+             SELECT 'generated column', a.attname::text, c.relname::text \
+             FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+             AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''"
         }
         Dialect::Mysql => {
             "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'sequence' END, \
@@ -651,7 +664,12 @@ pub async fn unmanaged_objects<DB: Backend>(
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('VIEW', 'SEQUENCE') \
              UNION ALL \
              SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), CAST(EVENT_OBJECT_TABLE AS CHAR) \
-             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
+             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+             UNION ALL \
+             SELECT 'generated column', CAST(COLUMN_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             AND (EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%' \
+               OR EXTRA LIKE '%PERSISTENT GENERATED%')"
         }
     };
     let mut rows = query::<DB>(conn, "the catalogue", sql.to_owned(), &[Text, Text, Text]).await?;
@@ -668,6 +686,7 @@ pub async fn unmanaged_objects<DB: Backend>(
                 "sequence" => ObjectKind::Sequence,
                 "index" => ObjectKind::Index,
                 "check" => ObjectKind::Check,
+                "generated column" => ObjectKind::GeneratedColumn,
                 _ => return None,
             };
             Some(UnmanagedObject {
