@@ -322,7 +322,8 @@ pub use strata_core::{ObjectKind, UnmanagedObject};
 ///   not reflected.
 /// - [`unmanaged_objects`](runtime::unmanaged_objects) names what `reflect` leaves out: views,
 ///   materialized views, triggers, sequences not owned by a column, partial or expression
-///   indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB) and generated columns.
+///   indexes (and MySQL's prefix, full-text and spatial ones), CHECK constraints (PostgreSQL,
+///   MySQL/MariaDB) and generated columns.
 pub mod runtime {
     pub use strata_runtime::{
         connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,

@@ -411,7 +411,8 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
              spot POINT, area POLYGON, shape GEOMETRY,
              price DECIMAL(10,2), yr YEAR, code CHAR(3), body LONGTEXT, at DATETIME, doc JSON,
              twice BIGINT GENERATED ALWAYS AS (id * 2) VIRTUAL,
-             CONSTRAINT positive_price CHECK (price >= 0));
+             CONSTRAINT positive_price CHECK (price >= 0),
+             INDEX body_prefix (body(10)), FULLTEXT INDEX code_words (code), INDEX t_at (at));
          CREATE VIEW v AS SELECT id FROM t;
          CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW SET NEW.small = 1;",
     )
@@ -506,9 +507,19 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
         [
             "view `v`",
             "trigger `t_touch` on table `t`",
+            "index `body_prefix` on table `t`",
+            "index `code_words` on table `t`",
             "check constraint `positive_price` on table `t`",
             "generated column `twice` on table `t`"
         ]
     );
+    let indexes: Vec<_> = live
+        .table("t")
+        .unwrap()
+        .indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    assert_eq!(indexes, [Some("t_at".to_owned())]);
     db.close().await;
 }

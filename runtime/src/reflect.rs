@@ -513,27 +513,35 @@ async fn reflect_mysql<DB: Backend>(
     let statistics = query::<DB>(
         conn,
         "information_schema.STATISTICS",
-        "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), NON_UNIQUE, \
-         CAST(COLUMN_NAME AS CHAR) FROM information_schema.STATISTICS \
-         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
-            .to_owned(),
-        &[Text, Text, Int, Text],
+        format!(
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), NON_UNIQUE, \
+             CAST(COLUMN_NAME AS CHAR), {MYSQL_PLAIN_INDEX_PART} \
+             FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+        ),
+        &[Text, Text, Int, Text, Bool],
     )
     .await?;
-    let mut indexes: BTreeMap<(String, String), (bool, Vec<String>)> = BTreeMap::new();
+    let mut indexes: BTreeMap<(String, String), (bool, Vec<String>, bool)> = BTreeMap::new();
     for s in statistics {
         let entry = indexes
             .entry((text(&s[0]), text(&s[1])))
-            .or_insert_with(|| (s[2].as_int() == Some(0), Vec::new()));
+            .or_insert_with(|| (s[2].as_int() == Some(0), Vec::new(), true));
         // An expression index part has no column name.
         if let Some(column) = opt_text(&s[3]) {
             entry.1.push(column);
         }
+        entry.2 &= s[4].as_bool() == Some(true);
     }
-    for ((table_name, index_name), (unique, columns)) in indexes {
+    for ((table_name, index_name), (unique, columns, plain)) in indexes {
         let Some(table) = tables.get_mut(&table_name) else {
             continue;
         };
+        // Prefix, expression, full-text and spatial indexes are left out (see
+        // `unmanaged_objects`).
+        if !plain && index_name != "PRIMARY" {
+            continue;
+        }
         if index_name == "PRIMARY" {
             table.primary_key = columns;
         } else if unique {
@@ -596,7 +604,8 @@ async fn reflect_mysql<DB: Backend>(
 }
 
 /// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
-/// triggers, sequences not owned by a column, partial or expression indexes, CHECK
+/// triggers, sequences not owned by a column, partial or expression indexes (and MySQL's
+/// prefix, full-text and spatial ones), CHECK
 /// constraints (not on SQLite, which keeps them only in the table's SQL) and generated columns
 /// (SQLite leaves them out of the snapshot; PostgreSQL and MySQL keep them there as plain
 /// columns, without their expression). Ordered by kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
@@ -669,10 +678,15 @@ pub async fn unmanaged_objects<DB: Backend>(
              SELECT 'generated column', CAST(COLUMN_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
              AND (EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%' \
-               OR EXTRA LIKE '%PERSISTENT GENERATED%')"
+               OR EXTRA LIKE '%PERSISTENT GENERATED%') \
+             UNION \
+             SELECT 'index', CAST(INDEX_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             AND INDEX_NAME <> 'PRIMARY' AND NOT {MYSQL_PLAIN_INDEX_PART}"
         }
     };
-    let mut rows = query::<DB>(conn, "the catalogue", sql.to_owned(), &[Text, Text, Text]).await?;
+    let sql = sql.replace("{MYSQL_PLAIN_INDEX_PART}", MYSQL_PLAIN_INDEX_PART);
+    let mut rows = query::<DB>(conn, "the catalogue", sql, &[Text, Text, Text]).await?;
     if DB::DIALECT == Dialect::Mysql {
         rows.extend(mysql_checks::<DB>(conn).await?);
     }
@@ -699,6 +713,11 @@ pub async fn unmanaged_objects<DB: Backend>(
     objects.sort();
     Ok(objects)
 }
+
+/// Whether a row of MySQL's `information_schema.STATISTICS` is a whole column in a B-tree or
+/// hash index: not a prefix (`body(10)`), an expression, or part of a full-text or spatial index.
+const MYSQL_PLAIN_INDEX_PART: &str = "(SUB_PART IS NULL AND COLUMN_NAME IS NOT NULL \
+     AND INDEX_TYPE NOT IN ('FULLTEXT', 'SPATIAL'))";
 
 /// MySQL's and MariaDB's CHECK constraints, as (`check`, name, table) rows; MariaDB's own
 /// `json_valid` check of a JSON column is the column's type, not a constraint to report.
