@@ -321,9 +321,9 @@ pub use strata_core::{ObjectKind, UnmanagedObject};
 ///   generated columns (both listed below), SQLite's `AUTOINCREMENT` keyword and collations are
 ///   not reflected.
 /// - [`unmanaged_objects`](runtime::unmanaged_objects) names what `reflect` leaves out: views,
-///   materialized views, triggers, sequences not owned by a column, partial or expression
-///   indexes (and MySQL's prefix, full-text and spatial ones), CHECK constraints (PostgreSQL,
-///   MySQL/MariaDB) and generated columns.
+///   materialized views, triggers, sequences not owned by a column, partial and expression
+///   indexes, PostgreSQL's GIN, GiST and other non-B-tree indexes, MySQL's prefix, full-text
+///   and spatial indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB) and generated columns.
 pub mod runtime {
     pub use strata_runtime::{
         connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,

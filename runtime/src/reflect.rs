@@ -389,7 +389,7 @@ async fn reflect_postgres<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() AND ix.indpred IS NULL \
-             AND ix.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+             AND ix.indexprs IS NULL AND i.relam = {POSTGRES_BTREE} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                  AND con.contype IN ('p', 'u', 'x')) \
              ORDER BY t.relname, i.relname",
@@ -604,8 +604,8 @@ async fn reflect_mysql<DB: Backend>(
 }
 
 /// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
-/// triggers, sequences not owned by a column, partial or expression indexes (and MySQL's
-/// prefix, full-text and spatial ones), CHECK
+/// triggers, sequences not owned by a column, partial and expression indexes (and
+/// PostgreSQL's non-B-tree ones, MySQL's prefix, full-text and spatial ones), CHECK
 /// constraints (not on SQLite, which keeps them only in the table's SQL) and generated columns
 /// (SQLite leaves them out of the snapshot; PostgreSQL and MySQL keep them there as plain
 /// columns, without their expression). Ordered by kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
@@ -651,7 +651,7 @@ pub async fn unmanaged_objects<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() \
-             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL) \
+             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL OR i.relam <> {BTREE}) \
              UNION ALL \
              SELECT 'check', con.conname::text, cl.relname::text \
              FROM pg_catalog.pg_constraint con \
@@ -685,7 +685,9 @@ pub async fn unmanaged_objects<DB: Backend>(
              AND INDEX_NAME <> 'PRIMARY' AND NOT {MYSQL_PLAIN_INDEX_PART}"
         }
     };
-    let sql = sql.replace("{MYSQL_PLAIN_INDEX_PART}", MYSQL_PLAIN_INDEX_PART);
+    let sql = sql
+        .replace("{MYSQL_PLAIN_INDEX_PART}", MYSQL_PLAIN_INDEX_PART)
+        .replace("{BTREE}", POSTGRES_BTREE);
     let mut rows = query::<DB>(conn, "the catalogue", sql, &[Text, Text, Text]).await?;
     if DB::DIALECT == Dialect::Mysql {
         rows.extend(mysql_checks::<DB>(conn).await?);
@@ -713,6 +715,10 @@ pub async fn unmanaged_objects<DB: Backend>(
     objects.sort();
     Ok(objects)
 }
+
+/// PostgreSQL's B-tree access method: `create_all` makes no other kind of index (GIN, GiST,
+/// hash, BRIN ones are left out of the snapshot and named by `unmanaged_objects`).
+const POSTGRES_BTREE: &str = "(SELECT oid FROM pg_catalog.pg_am WHERE amname = 'btree')";
 
 /// Whether a row of MySQL's `information_schema.STATISTICS` is a whole column in a B-tree or
 /// hash index: not a prefix (`body(10)`), an expression, or part of a full-text or spatial index.
