@@ -321,8 +321,8 @@ pub use strata_core::{ObjectKind, UnmanagedObject};
 ///   generated columns (both listed below), SQLite's `AUTOINCREMENT` keyword and collations are
 ///   not reflected.
 /// - [`unmanaged_objects`](runtime::unmanaged_objects) names what `reflect` leaves out: views,
-///   materialized views, triggers, sequences not owned by a column, partial and expression
-///   indexes, PostgreSQL's GIN, GiST and other non-B-tree indexes, MySQL's prefix, full-text
+///   materialized views, triggers, sequences not owned by a column, partial, expression and
+///   descending indexes, PostgreSQL's GIN, GiST and other non-B-tree indexes, MySQL's prefix, full-text
 ///   and spatial indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB) and generated columns.
 pub mod runtime {
     pub use strata_runtime::{

@@ -229,6 +229,7 @@ async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
          CREATE INDEX t_lower ON t (lower(name));
          CREATE INDEX t_partial ON t (big) WHERE big > 0;
          CREATE INDEX t_at ON t (at);
+         CREATE INDEX t_at_desc ON t (at DESC);
          CREATE VIEW v AS SELECT id FROM t;
          CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN SELECT 1; END;",
     )
@@ -270,6 +271,7 @@ async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
         [
             "view `v`",
             "trigger `t_touch` on table `t`",
+            "index `t_at_desc` on table `t`",
             "index `t_lower` on table `t`",
             "index `t_partial` on table `t`",
             "generated column `twice` on table `t`"
@@ -303,6 +305,7 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
          CREATE INDEX t_partial ON t (price) WHERE price > 0;
          CREATE INDEX t_tags ON t USING gin (tags);
          CREATE INDEX t_plain ON t (plain);
+         CREATE INDEX t_plain_desc ON t (plain DESC);
          CREATE VIEW v AS SELECT id FROM t;
          CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;
          CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
@@ -392,6 +395,7 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
             "sequence `ticket_numbers`",
             "index `t_lower` on table `t`",
             "index `t_partial` on table `t`",
+            "index `t_plain_desc` on table `t`",
             "index `t_tags` on table `t`",
             "check constraint `t_price_check` on table `t`",
             "generated column `twice` on table `t`"
@@ -416,7 +420,8 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
              price DECIMAL(10,2), yr YEAR, code CHAR(3), body LONGTEXT, at DATETIME, doc JSON,
              twice BIGINT GENERATED ALWAYS AS (id * 2) VIRTUAL,
              CONSTRAINT positive_price CHECK (price >= 0),
-             INDEX body_prefix (body(10)), FULLTEXT INDEX code_words (code), INDEX t_at (at));
+             INDEX body_prefix (body(10)), FULLTEXT INDEX code_words (code), INDEX t_at (at),
+             INDEX t_at_desc (at DESC));
          CREATE VIEW v AS SELECT id FROM t;
          CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW SET NEW.small = 1;",
     )
@@ -513,6 +518,7 @@ async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
             "trigger `t_touch` on table `t`",
             "index `body_prefix` on table `t`",
             "index `code_words` on table `t`",
+            "index `t_at_desc` on table `t`",
             "check constraint `positive_price` on table `t`",
             "generated column `twice` on table `t`"
         ]

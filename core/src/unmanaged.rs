@@ -16,8 +16,9 @@ pub enum ObjectKind {
     /// A sequence not owned by a column (`serial` and identity sequences belong to their
     /// column's auto-increment).
     Sequence,
-    /// A partial index (`WHERE ..`), an index over expressions, a PostgreSQL index that is not
-    /// a B-tree (GIN, GiST, ..), a MySQL index over column prefixes, full-text or spatial.
+    /// A partial index (`WHERE ..`), an index over expressions or with a descending column, a
+    /// PostgreSQL index that is not a B-tree (GIN, GiST, ..), a MySQL index over column
+    /// prefixes, full-text or spatial.
     Index,
     /// A CHECK constraint (PostgreSQL, MySQL/MariaDB; SQLite keeps them only in the table's SQL).
     Check,

@@ -182,15 +182,19 @@ async fn reflect_sqlite<DB: Backend>(
                 conn,
                 &name,
                 format!(
-                    "SELECT name FROM pragma_index_info({}) ORDER BY seqno",
+                    "SELECT name, \"desc\" FROM pragma_index_xinfo({}) WHERE key = 1 \
+                     ORDER BY seqno",
                     quote_str(Dialect::Sqlite, &index_name)
                 ),
-                &[Text],
+                &[Text, Int],
             )
             .await?;
-            // An index over an expression reports the expression's column as NULL: it is
-            // left out (see `unmanaged_objects`).
-            if columns.iter().any(|c| c[0].as_text().is_none()) {
+            // An index over an expression reports the expression's column as NULL; it and a
+            // descending one are left out (see `unmanaged_objects`).
+            if columns
+                .iter()
+                .any(|c| c[0].as_text().is_none() || c[1].as_int() == Some(1))
+            {
                 continue;
             }
             let snapshot = IndexSnapshot {
@@ -389,7 +393,8 @@ async fn reflect_postgres<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() AND ix.indpred IS NULL \
-             AND ix.indexprs IS NULL AND i.relam = {POSTGRES_BTREE} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+             AND ix.indexprs IS NULL AND i.relam = {POSTGRES_BTREE} \
+             AND NOT {POSTGRES_DESCENDING} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                  AND con.contype IN ('p', 'u', 'x')) \
              ORDER BY t.relname, i.relname",
@@ -604,7 +609,7 @@ async fn reflect_mysql<DB: Backend>(
 }
 
 /// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
-/// triggers, sequences not owned by a column, partial and expression indexes (and
+/// triggers, sequences not owned by a column, partial, expression and descending indexes (and
 /// PostgreSQL's non-B-tree ones, MySQL's prefix, full-text and spatial ones), CHECK
 /// constraints (not on SQLite, which keeps them only in the table's SQL) and generated columns
 /// (SQLite leaves them out of the snapshot; PostgreSQL and MySQL keep them there as plain
@@ -623,7 +628,8 @@ pub async fn unmanaged_objects<DB: Backend>(
              UNION ALL \
              SELECT 'index', i.name, t.name FROM sqlite_master t, pragma_index_list(t.name) i \
              WHERE t.type = 'table' AND (i.partial = 1 OR EXISTS \
-               (SELECT 1 FROM pragma_index_info(i.name) x WHERE x.name IS NULL)) \
+               (SELECT 1 FROM pragma_index_xinfo(i.name) x \
+                WHERE x.key = 1 AND (x.name IS NULL OR x.\"desc\" = 1))) \
              UNION ALL \
              SELECT 'generated column', x.name, t.name \
              FROM sqlite_master t, pragma_table_xinfo(t.name) x \
@@ -651,7 +657,8 @@ pub async fn unmanaged_objects<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() \
-             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL OR i.relam <> {BTREE}) \
+             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL OR i.relam <> {BTREE} \
+               OR {DESCENDING}) \
              UNION ALL \
              SELECT 'check', con.conname::text, cl.relname::text \
              FROM pg_catalog.pg_constraint con \
@@ -687,7 +694,8 @@ pub async fn unmanaged_objects<DB: Backend>(
     };
     let sql = sql
         .replace("{MYSQL_PLAIN_INDEX_PART}", MYSQL_PLAIN_INDEX_PART)
-        .replace("{BTREE}", POSTGRES_BTREE);
+        .replace("{BTREE}", POSTGRES_BTREE)
+        .replace("{DESCENDING}", POSTGRES_DESCENDING);
     let mut rows = query::<DB>(conn, "the catalogue", sql, &[Text, Text, Text]).await?;
     if DB::DIALECT == Dialect::Mysql {
         rows.extend(mysql_checks::<DB>(conn).await?);
@@ -720,10 +728,14 @@ pub async fn unmanaged_objects<DB: Backend>(
 /// hash, BRIN ones are left out of the snapshot and named by `unmanaged_objects`).
 const POSTGRES_BTREE: &str = "(SELECT oid FROM pg_catalog.pg_am WHERE amname = 'btree')";
 
+/// Whether a PostgreSQL index `ix` has a descending column (`indoption` bit 0).
+const POSTGRES_DESCENDING: &str = "EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) AS o(flags) \
+     WHERE o.flags & 1 = 1)";
+
 /// Whether a row of MySQL's `information_schema.STATISTICS` is a whole column in a B-tree or
 /// hash index: not a prefix (`body(10)`), an expression, or part of a full-text or spatial index.
 const MYSQL_PLAIN_INDEX_PART: &str = "(SUB_PART IS NULL AND COLUMN_NAME IS NOT NULL \
-     AND INDEX_TYPE NOT IN ('FULLTEXT', 'SPATIAL'))";
+     AND INDEX_TYPE NOT IN ('FULLTEXT', 'SPATIAL') AND COALESCE(COLLATION, 'A') = 'A')";
 
 /// MySQL's and MariaDB's CHECK constraints, as (`check`, name, table) rows; MariaDB's own
 /// `json_valid` check of a JSON column is the column's type, not a constraint to report.
