@@ -226,6 +226,7 @@ async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
              id INTEGER PRIMARY KEY AUTOINCREMENT, big UNSIGNED BIG INT, name NATIVE CHARACTER(70),
              price DECIMAL(10,5), raw, ratio FLOAT64, at DATETIME,
              twice INTEGER GENERATED ALWAYS AS (id * 2) VIRTUAL);
+         CREATE TABLE w (id INTEGER PRIMARY KEY, v TEXT) WITHOUT ROWID;
          CREATE INDEX t_lower ON t (lower(name));
          CREATE INDEX t_partial ON t (big) WHERE big > 0;
          CREATE INDEX t_at ON t (at);
@@ -236,6 +237,8 @@ async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
     .await;
     let live = strata::runtime::reflect(&db.pool).await.unwrap();
     assert_column(&live, "t", "id", (SqlType::BigInt, true, "INTEGER", true));
+    // A WITHOUT ROWID table has no rowid for its INTEGER key to alias: nothing numbers it.
+    assert_column(&live, "w", "id", (SqlType::BigInt, true, "INTEGER", false));
     assert_column(
         &live,
         "t",

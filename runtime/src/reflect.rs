@@ -116,16 +116,19 @@ async fn reflect_sqlite<DB: Backend>(
         conn,
         "sqlite_master",
         format!(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' \
-             ESCAPE '\\' AND name <> {} ORDER BY name",
+            "SELECT m.name, COALESCE((SELECT l.wr FROM pragma_table_list(m.name) l \
+               WHERE l.schema = 'main'), 0) \
+             FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' \
+             ESCAPE '\\' AND m.name <> {} ORDER BY m.name",
             quote_str(Dialect::Sqlite, exclude)
         ),
-        &[Text],
+        &[Text, Int],
     )
     .await?;
     let mut tables = Vec::new();
     for row in names {
         let name = text(&row[0]);
+        let without_rowid = row[1].as_int() == Some(1);
         let quoted = quote_str(Dialect::Sqlite, &name);
         let mut table = new_table(name.clone());
         let columns = query::<DB>(
@@ -149,9 +152,11 @@ async fn reflect_sqlite<DB: Backend>(
         for c in &columns {
             let name = text(&c[0]);
             let db_type = text(&c[1]);
-            // Only a single-column INTEGER primary key is the rowid alias, filled in by SQLite.
-            let rowid =
-                table.primary_key == [name.clone()] && db_type.eq_ignore_ascii_case("INTEGER");
+            // Only a single-column INTEGER primary key of a rowid table is the rowid alias,
+            // filled in by SQLite.
+            let rowid = !without_rowid
+                && table.primary_key == [name.clone()]
+                && db_type.eq_ignore_ascii_case("INTEGER");
             let default = parse_reported_default(Dialect::Sqlite, c[3].as_text(), false, false);
             table.columns.push(column(
                 Dialect::Sqlite,
