@@ -73,7 +73,7 @@ CREATE TABLE `user` (
     motto VARCHAR(50) DEFAULT 'it''s', kind ENUM('a', 'b') NOT NULL DEFAULT 'a',
     flags SET('x', 'y'), spot POINT, big BIGINT UNSIGNED, small TINYINT UNSIGNED,
     price DECIMAL(10,2) DEFAULT 0.5, doc JSON, yr YEAR, body LONGTEXT, day DATE,
-    raw BLOB) DEFAULT CHARSET=utf8mb4;
+    raw BLOB, bio TEXT UNIQUE) DEFAULT CHARSET=utf8mb4;
 CREATE TABLE `order` (
     id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id INT NOT NULL, parent_id BIGINT,
     note VARCHAR(100) NOT NULL DEFAULT '', `group` VARCHAR(30),

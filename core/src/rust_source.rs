@@ -349,7 +349,12 @@ impl<'s> Writer<'s> {
             (None, Some(t)) => Some(t),
             (Some(d), Some(t)) => (!column.type_known
                 || rust_logical != column.sql_type
-                || !declared_as_strata_declares(d, column.sql_type, t, false))
+                || !declared_as_strata_declares(
+                    d,
+                    column.sql_type,
+                    t,
+                    is_key_column(self.snapshot, facts.table, &column.name),
+                ))
             .then_some(t),
         };
         let sql_type = match sql_type {
@@ -475,6 +480,22 @@ struct ColumnFacts<'a> {
     unique: bool,
     index: bool,
     references: Option<&'a ForeignKeySnapshot>,
+}
+
+/// Whether `column` is in a key, unique constraint, index or foreign key of `table`, or is
+/// referenced by a foreign key: where MySQL needs a key-able type, so strata declares a `String`
+/// without length `VARCHAR(255)` there.
+fn is_key_column(snapshot: &Snapshot, table: &TableSnapshot, column: &str) -> bool {
+    let has = |columns: &[String]| columns.iter().any(|c| c == column);
+    has(&table.primary_key)
+        || table.uniques.iter().any(|u| has(&u.columns))
+        || table.indexes.iter().any(|i| has(&i.columns))
+        || table.foreign_keys.iter().any(|fk| has(&fk.columns))
+        || snapshot.tables.iter().any(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|fk| fk.ref_table == table.name && has(&fk.ref_columns))
+        })
 }
 
 fn describe_foreign_key(fk: &ForeignKeySnapshot) -> String {

@@ -355,9 +355,14 @@ fn mysql_types_and_implicit_foreign_key_indexes() {
             column(d, "at", "datetime", true),
             column(d, "spot", "point", true),
             column(d, "small", "tinyint(3) unsigned", true),
+            column(d, "note", "text", true),
+            column(d, "label", "text", true),
         ],
         &["id"],
     );
+    // MariaDB keeps a unique TEXT column as TEXT (a hash index); strata would declare a
+    // String key column VARCHAR(255).
+    child.uniques.push(index("note", &["note"]));
     child.indexes.push(index("parent_id_fkey", &["parent_id"]));
     child
         .foreign_keys
@@ -389,6 +394,9 @@ pub struct Child {
     #[column(sql_type = "point")]
     pub spot: Option<Vec<u8>>,
     pub small: Option<u8>,
+    #[column(sql_type = "text", unique)]
+    pub note: Option<String>,
+    pub label: Option<String>,
 }
 
 #[derive(strata::Table)]
