@@ -224,25 +224,38 @@ async fn assert_round_trip<DB: Backend>(
     );
 }
 
+/// The source of a backend's original database, or of an empty schema when its server is not
+/// configured (outside CI), so the generated crate always has all three modules.
+fn source_of(original: &Option<Snapshot>) -> String {
+    let empty = Snapshot {
+        dialect: None,
+        tables: Vec::new(),
+    };
+    original.as_ref().unwrap_or(&empty).to_rust_source()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reflected_databases_round_trip_through_rust_source() {
     let sqlite = testing::sqlite().await;
-    let (Some(postgres), Some(mysql)) = (testing::postgres().await, testing::mysql().await) else {
-        return;
-    };
+    let postgres = testing::postgres().await;
+    let mysql = testing::mysql().await;
     run(&sqlite.pool, SQLITE).await;
-    run(&postgres.pool, POSTGRES_PRELUDE).await;
-    run(&postgres.pool, POSTGRES).await;
-    run(&mysql.pool, MYSQL).await;
-    let originals = (
-        strata::runtime::reflect(&sqlite.pool).await.unwrap(),
-        strata::runtime::reflect(&postgres.pool).await.unwrap(),
-        strata::runtime::reflect(&mysql.pool).await.unwrap(),
-    );
+    let sqlite_original = strata::runtime::reflect(&sqlite.pool).await.unwrap();
+    let mut postgres_original = None;
+    if let Some(db) = &postgres {
+        run(&db.pool, POSTGRES_PRELUDE).await;
+        run(&db.pool, POSTGRES).await;
+        postgres_original = Some(strata::runtime::reflect(&db.pool).await.unwrap());
+    }
+    let mut mysql_original = None;
+    if let Some(db) = &mysql {
+        run(&db.pool, MYSQL).await;
+        mysql_original = Some(strata::runtime::reflect(&db.pool).await.unwrap());
+    }
     let sources = (
-        originals.0.to_rust_source(),
-        originals.1.to_rust_source(),
-        originals.2.to_rust_source(),
+        sqlite_original.to_rust_source(),
+        source_of(&postgres_original),
+        source_of(&mysql_original),
     );
     for (backend, source) in [
         ("sqlite", &sources.0),
@@ -253,20 +266,32 @@ async fn reflected_databases_round_trip_through_rust_source() {
     }
     // What the source says about the approximations it had to make.
     assert!(
-        sources.1.contains(
-            "    // `integer[]` is outside strata's type mapping: read as `String`\n    \
-             #[column(sql_type = \"integer[]\")]\n    pub tags: Option<String>,\n"
+        sources.0.contains(
+            "    // `NATIVE CHARACTER(3)` is outside strata's type mapping: read as `String`\n    \
+             #[column(sql_type = \"NATIVE CHARACTER(3)\")]\n    pub code: Option<String>,\n"
         ),
         "{}",
-        sources.1
+        sources.0
     );
-    assert!(
-        sources.2.contains(
-            "#[column(sql_type = \"enum('a','b')\", default = \"a\")]\n    pub kind: String,"
-        ),
-        "{}",
-        sources.2
-    );
+    if postgres.is_some() {
+        assert!(
+            sources.1.contains(
+                "    // `integer[]` is outside strata's type mapping: read as `String`\n    \
+                 #[column(sql_type = \"integer[]\")]\n    pub tags: Option<String>,\n"
+            ),
+            "{}",
+            sources.1
+        );
+    }
+    if mysql.is_some() {
+        assert!(
+            sources.2.contains(
+                "#[column(sql_type = \"enum('a','b')\", default = \"a\")]\n    pub kind: String,"
+            ),
+            "{}",
+            sources.2
+        );
+    }
 
     let dir = std::env::temp_dir().join(format!("strata-roundtrip-{}", std::process::id()));
     let binary = build_model_crate(
@@ -280,25 +305,24 @@ async fn reflected_databases_round_trip_through_rust_source() {
 
     let sqlite_copy = testing::sqlite().await;
     create_all_with(&binary, "sqlite", &sqlite_copy.url);
-    assert_round_trip("sqlite", &sqlite_copy.pool, &originals.0, &sources.0).await;
+    assert_round_trip("sqlite", &sqlite_copy.pool, &sqlite_original, &sources.0).await;
+    sqlite_copy.close().await;
+    sqlite.close().await;
 
-    let postgres_copy = testing::postgres().await.unwrap();
-    run(&postgres_copy.pool, POSTGRES_PRELUDE).await;
-    create_all_with(&binary, "postgres", &postgres_copy.url);
-    assert_round_trip("postgres", &postgres_copy.pool, &originals.1, &sources.1).await;
-
-    let mysql_copy = testing::mysql().await.unwrap();
-    create_all_with(&binary, "mysql", &mysql_copy.url);
-    assert_round_trip("mysql", &mysql_copy.pool, &originals.2, &sources.2).await;
-
+    if let (Some(db), Some(original)) = (postgres, &postgres_original) {
+        let copy = testing::postgres().await.unwrap();
+        run(&copy.pool, POSTGRES_PRELUDE).await;
+        create_all_with(&binary, "postgres", &copy.url);
+        assert_round_trip("postgres", &copy.pool, original, &sources.1).await;
+        copy.close().await;
+        db.close().await;
+    }
+    if let (Some(db), Some(original)) = (mysql, &mysql_original) {
+        let copy = testing::mysql().await.unwrap();
+        create_all_with(&binary, "mysql", &copy.url);
+        assert_round_trip("mysql", &copy.pool, original, &sources.2).await;
+        copy.close().await;
+        db.close().await;
+    }
     std::fs::remove_dir_all(&dir).unwrap();
-    for db in [sqlite, sqlite_copy] {
-        db.close().await;
-    }
-    for db in [postgres, postgres_copy] {
-        db.close().await;
-    }
-    for db in [mysql, mysql_copy] {
-        db.close().await;
-    }
 }
