@@ -323,7 +323,8 @@ pub use strata_core::{ObjectKind, UnmanagedObject};
 /// - [`unmanaged_objects`](runtime::unmanaged_objects) names what `reflect` leaves out: views,
 ///   materialized views, triggers, sequences not owned by a column, partial, expression and
 ///   descending indexes, PostgreSQL's GIN, GiST and other non-B-tree indexes, MySQL's prefix, full-text
-///   and spatial indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB) and generated columns.
+///   and spatial indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB), PostgreSQL exclusion
+///   constraints and generated columns.
 pub mod runtime {
     pub use strata_runtime::{
         connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,

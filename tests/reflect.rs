@@ -303,6 +303,7 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
              during tstzrange, seats int4range,
              price numeric(10,2) CHECK (price >= 0), plain numeric, code character(3),
              addr inet, doc json, twice bigint GENERATED ALWAYS AS (id * 2) STORED,
+             CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&),
              ident bigint GENERATED ALWAYS AS IDENTITY);
          CREATE INDEX t_lower ON t (lower(code));
          CREATE INDEX t_partial ON t (price) WHERE price > 0;
@@ -401,6 +402,7 @@ async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
             "index `t_plain_desc` on table `t`",
             "index `t_tags` on table `t`",
             "check constraint `t_price_check` on table `t`",
+            "exclusion constraint `no_overlap` on table `t`",
             "generated column `twice` on table `t`"
         ]
     );

@@ -22,6 +22,8 @@ pub enum ObjectKind {
     Index,
     /// A CHECK constraint (PostgreSQL, MySQL/MariaDB; SQLite keeps them only in the table's SQL).
     Check,
+    /// A PostgreSQL exclusion constraint (`EXCLUDE USING gist (..)`).
+    Exclusion,
     /// A generated (computed) column: SQLite's reflection leaves it out, PostgreSQL's and
     /// MySQL's keep it as a plain column without its expression.
     GeneratedColumn,
@@ -29,7 +31,7 @@ pub enum ObjectKind {
 
 impl ObjectKind {
     /// The kind in words: `view`, `materialized view`, `trigger`, `sequence`, `index`,
-    /// `check constraint`, `generated column`.
+    /// `check constraint`, `exclusion constraint`, `generated column`.
     pub const fn name(self) -> &'static str {
         match self {
             ObjectKind::View => "view",
@@ -38,6 +40,7 @@ impl ObjectKind {
             ObjectKind::Sequence => "sequence",
             ObjectKind::Index => "index",
             ObjectKind::Check => "check constraint",
+            ObjectKind::Exclusion => "exclusion constraint",
             ObjectKind::GeneratedColumn => "generated column",
         }
     }

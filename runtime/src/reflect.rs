@@ -616,7 +616,8 @@ async fn reflect_mysql<DB: Backend>(
 /// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
 /// triggers, sequences not owned by a column, partial, expression and descending indexes (and
 /// PostgreSQL's non-B-tree ones, MySQL's prefix, full-text and spatial ones), CHECK
-/// constraints (not on SQLite, which keeps them only in the table's SQL) and generated columns
+/// constraints (not on SQLite, which keeps them only in the table's SQL), PostgreSQL exclusion
+/// constraints and generated columns
 /// (SQLite leaves them out of the snapshot; PostgreSQL and MySQL keep them there as plain
 /// columns, without their expression). Ordered by kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
 pub async fn unmanaged_objects<DB: Backend>(
@@ -664,12 +665,15 @@ pub async fn unmanaged_objects<DB: Backend>(
              WHERE n.nspname = current_schema() \
              AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL OR i.relam <> {BTREE} \
                OR {DESCENDING}) \
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+               WHERE con.conindid = ix.indexrelid AND con.contype = 'x') \
              UNION ALL \
-             SELECT 'check', con.conname::text, cl.relname::text \
+             SELECT CASE con.contype WHEN 'c' THEN 'check' ELSE 'exclusion' END, \
+               con.conname::text, cl.relname::text \
              FROM pg_catalog.pg_constraint con \
              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace \
-             WHERE n.nspname = current_schema() AND con.contype = 'c' \
+             WHERE n.nspname = current_schema() AND con.contype IN ('c', 'x') \
              UNION ALL \
              SELECT 'generated column', a.attname::text, c.relname::text \
              FROM pg_catalog.pg_attribute a \
@@ -715,6 +719,7 @@ pub async fn unmanaged_objects<DB: Backend>(
                 "sequence" => ObjectKind::Sequence,
                 "index" => ObjectKind::Index,
                 "check" => ObjectKind::Check,
+                "exclusion" => ObjectKind::Exclusion,
                 "generated column" => ObjectKind::GeneratedColumn,
                 _ => return None,
             };
