@@ -168,7 +168,7 @@ async fn check_rows<DB: Backend>(pool: &sqlx::Pool<DB>, step: &str, checks: &[(&
             _ => (*query).to_owned(),
         };
         assert_eq!(
-            texts(pool, &query).await,
+            texts(pool, strata::sqlx::AssertSqlSafe(query.clone())).await,
             *expected,
             "{} after {step}: {query}",
             DB::DIALECT
@@ -184,7 +184,7 @@ async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
         .await
         .unwrap();
     for seed in &case.seed {
-        execute(pool, seed).await;
+        execute(pool, *seed).await;
     }
     let live_old = strata::runtime::reflect(pool).await.unwrap();
     let plan = strata::diff_with(&live_old, &case.new, dialect, &case.options);
@@ -206,7 +206,7 @@ async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
     live.matches(&case.new)
         .unwrap_or_else(|d| panic!("{d}\nafter the up script:\n{}", plan.up_sql()));
     for statement in &case.after_up_run {
-        execute(pool, statement).await;
+        execute(pool, *statement).await;
     }
     check_rows(pool, "the up script", &case.after_up).await;
     // Nothing is left to do.

@@ -166,7 +166,11 @@ async fn reset<DB: Backend>(pool: &sqlx::Pool<DB>) {
     tables.sort_by(|a, b| b.cmp(a));
     for table in tables {
         let quoted = quote_ident(DB::DIALECT, &table);
-        execute(pool, &format!("DROP TABLE {quoted}")).await;
+        execute(
+            pool,
+            strata::sqlx::AssertSqlSafe(format!("DROP TABLE {quoted}")),
+        )
+        .await;
     }
 }
 
@@ -207,7 +211,7 @@ async fn check<DB: Backend>(
         .any(|w| matches!(w, Warning::AddNotNullColumn { .. }));
     if seeded {
         for table in &old.tables {
-            execute(pool, &seed_row(dialect, table)).await;
+            execute(pool, strata::sqlx::AssertSqlSafe(seed_row(dialect, table))).await;
         }
     }
     // Planned from the database, as `make-migration` plans.
@@ -286,7 +290,7 @@ async fn check_rows<DB: Backend>(
             continue;
         }
         let sql = format!("SELECT id FROM {}", quote_ident(DB::DIALECT, &table.name));
-        let ids = ints(pool, &sql).await;
+        let ids = ints(pool, strata::sqlx::AssertSqlSafe(sql.clone())).await;
         if ids != [1] {
             return Err(format!(
                 "table `{}` holds rows {ids:?}, not [1]",

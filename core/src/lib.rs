@@ -9,12 +9,15 @@ pub mod ddl;
 pub mod dialect;
 pub mod diff;
 pub mod migration;
+pub mod reflect_types;
 pub mod rendered;
+mod rust_source;
 pub mod schema;
 mod schema_check;
 pub mod snapshot;
 pub mod sql_split;
 pub mod table;
+pub mod unmanaged;
 
 pub use dialect::Dialect;
 pub use diff::{DiffOptions, Plan, Warning, diff, diff_with};
@@ -32,3 +35,4 @@ pub use snapshot::{
 };
 pub use sql_split::{SplitError, Statement, first_line_shortened, split_statements};
 pub use table::Table;
+pub use unmanaged::{ObjectKind, UnmanagedObject};

@@ -292,6 +292,7 @@ impl fmt::Debug for Error {
             NotUnderControl { table },
             AlreadyUnderControl { table, current },
             TransactionModeUnsupported { reason },
+            BadBookkeeping { table, column, version, found, expected },
         )
     }
 }
