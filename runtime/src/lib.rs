@@ -14,6 +14,8 @@ mod lock;
 mod migrator;
 mod reflect;
 mod report;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod scratch;
 mod session;
 
 pub use backend::Backend;
