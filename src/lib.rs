@@ -60,7 +60,9 @@ pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionSt
 ///   CRLF line endings read as LF, so checkouts on any platform agree.
 /// - `strata.toml` keys, all optional: `table` (`"strata_migrations"`), `lock_timeout_secs`
 ///   (`600`), `transaction` (`"per-migration"` or `"all"`), `out_of_order` (`false`), `versions`
-///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`).
+///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`),
+///   `require_down` (`false`; `true` makes [`testing::assert_reversible`] fail on a version
+///   without a down script).
 ///
 /// Everything that breaks these rules is a compile error on the path literal naming the file or
 /// files: a duplicate version, a `.sql` file whose name does not match, a down script without
