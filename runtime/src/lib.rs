@@ -10,6 +10,9 @@ mod bookkeeping;
 mod connect;
 mod create;
 mod error;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[doc(hidden)]
+pub mod kit;
 mod lock;
 mod migrator;
 mod reflect;

@@ -41,6 +41,7 @@ macro_rules! with_database {
         }
     };
 }
+pub(crate) use with_database;
 
 impl ScratchDatabase {
     /// A fresh in-memory SQLite database.
