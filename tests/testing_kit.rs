@@ -377,3 +377,72 @@ async fn a_failing_seed_is_the_seeds_fault(target: Target) {
         )
     );
 }
+
+/// `…_with("")` (an unset variable read with `unwrap_or_default()`) follows `#[strata::test]`'s
+/// rule for a missing server URL: skipped, except under CI, where it must run.
+#[tokio::test]
+async fn an_empty_url_skips_outside_ci_and_fails_under_it() {
+    let outcomes = [
+        caught(strata::testing::assert_in_sync_with("", &SCHEMA, &GOOD)).await,
+        caught(strata::testing::assert_reversible_with("", &GOOD)).await,
+        caught(strata::testing::assert_upgrades_from_with("", &GOOD, 1, "")).await,
+    ];
+    let checks = [
+        "assert_in_sync_with",
+        "assert_reversible_with",
+        "assert_upgrades_from_with",
+    ];
+    for (outcome, check) in outcomes.into_iter().zip(checks) {
+        if strata::__private::testing::running_in_ci() {
+            assert_eq!(
+                outcome,
+                Err(format!(
+                    "{check}: the database URL is empty, and CI requires this check to run: set \
+                     the variable the test reads it from"
+                ))
+            );
+        } else {
+            assert_eq!(outcome, Ok(()));
+        }
+    }
+}
+
+/// A server that cannot be reached is a failure naming what was being done, whatever `CI` says.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn an_unreachable_server_fails_the_check() {
+    // Port 1 on the loopback interface: nothing listens there.
+    let message = caught(strata::testing::assert_reversible_with(
+        "postgres://postgres@127.0.0.1:1/app",
+        &GOOD,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        message.starts_with(
+            "assert_reversible_with: cannot make a scratch database: cannot connect to the \
+             PostgreSQL server: "
+        ),
+        "{message}"
+    );
+}
+
+/// A URL strata has no backend for names its scheme only (the URL may hold a password).
+#[tokio::test]
+async fn an_unsupported_url_names_its_scheme_only() {
+    let message = caught(strata::testing::assert_in_sync_with(
+        "redis://user:secret@localhost/0",
+        &SCHEMA,
+        &GOOD,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        message.starts_with(
+            "assert_in_sync_with: cannot make a scratch database: the URL scheme `redis:` is not \
+             one this build supports ("
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "{message}");
+}
