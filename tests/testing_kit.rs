@@ -201,9 +201,13 @@ on_each_backend!(
     not_null_added_over_existing_nulls,
     require_down_lists_versions_without_a_down_script,
     a_failing_seed_is_the_seeds_fault,
+    a_version_the_repository_lacks_is_named,
 );
 
 async fn a_correct_repository_passes_every_check(target: Target) {
+    // Its bookkeeping table is `schema_history` (strata.toml), which no check mistakes for a
+    // table of the schema.
+    assert_eq!(GOOD.config.table, "schema_history");
     assert_eq!(target.in_sync(&SCHEMA, &GOOD).await, Ok(()));
     assert_eq!(target.reversible(&GOOD).await, Ok(()));
     // Rows as production has them at every stop of the history.
@@ -358,6 +362,17 @@ async fn require_down_lists_versions_without_a_down_script(target: Target) {
     // Without `require_down`, a version without a down script is skipped: `kit_good`'s 4.
     assert!(GOOD.get(4).unwrap().down(target.dialect).is_none());
     assert_eq!(target.reversible(&GOOD).await, Ok(()));
+}
+
+async fn a_version_the_repository_lacks_is_named(target: Target) {
+    let message = target.upgrades_from(&GOOD, 9, "").await.unwrap_err();
+    assert_eq!(
+        message,
+        format!(
+            "{}: version 9 is not an embedded migration: the latest is 4",
+            target.check("assert_upgrades_from")
+        )
+    );
 }
 
 async fn a_failing_seed_is_the_seeds_fault(target: Target) {
