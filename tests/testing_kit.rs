@@ -19,6 +19,7 @@ static DOWN_DROPS_WRONG_COLUMN: Migrations =
     strata::embed_migrations!("tests/migrations/kit_down_drops_wrong_column");
 static DOWN_KEEPS_TABLE: Migrations =
     strata::embed_migrations!("tests/migrations/kit_down_keeps_table");
+static DOWN_FAILS: Migrations = strata::embed_migrations!("tests/migrations/kit_down_fails");
 static NOT_NULL: Migrations = strata::embed_migrations!("tests/migrations/kit_not_null");
 static REQUIRE_DOWN: Migrations = strata::embed_migrations!("tests/migrations/kit_require_down");
 
@@ -202,6 +203,7 @@ on_each_backend!(
     require_down_lists_versions_without_a_down_script,
     a_failing_seed_is_the_seeds_fault,
     a_version_the_repository_lacks_is_named,
+    a_down_script_that_fails,
 );
 
 async fn a_correct_repository_passes_every_check(target: Target) {
@@ -460,4 +462,36 @@ async fn an_unsupported_url_names_its_scheme_only() {
         "{message}"
     );
     assert!(!message.contains("secret"), "{message}");
+}
+
+async fn a_down_script_that_fails(target: Target) {
+    let message = target.reversible(&DOWN_FAILS).await.unwrap_err();
+    // MySQL names the table with its database, the scratch database's generated name.
+    let message = match message.split_once("strata_test_") {
+        Some((before, after)) => {
+            let rest = after.split_once('.').map_or("", |(_, rest)| rest);
+            format!("{before}<scratch>.{rest}")
+        }
+        None => message,
+    };
+    let failure = target.pick(
+        "no such table: user_accounts (code 1); it was rolled back, so the database is \
+         unchanged: fix the script and run again",
+        "table \"user_accounts\" does not exist (code 42P01); it was rolled back, so the database \
+         is unchanged: fix the script and run again",
+        "Unknown table '<scratch>.user_accounts' (code 1051, SQLSTATE 42S02); no statement \
+         before it took effect and cannot be rolled back, so version 1 is marked incomplete: \
+         repair the database by hand, then run `strata version-control --force 0` if it is now \
+         fully reverted, or `strata version-control --force 1` to keep it applied",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "{}: the migrations do not revert cleanly on {}: 1 problem:\n\
+             version 1: down script of migration 1 (0001_create_users.down.sql) failed at \
+             statement 1 `DROP TABLE user_accounts`: {failure}",
+            target.check("assert_reversible"),
+            target.backend()
+        )
+    );
 }
