@@ -19,6 +19,7 @@ static DOWN_DROPS_WRONG_COLUMN: Migrations =
     strata::embed_migrations!("tests/migrations/kit_down_drops_wrong_column");
 static DOWN_KEEPS_TABLE: Migrations =
     strata::embed_migrations!("tests/migrations/kit_down_keeps_table");
+static EMPTY: Migrations = strata::embed_migrations!("tests/migrations/kit_empty");
 static DOWN_FAILS: Migrations = strata::embed_migrations!("tests/migrations/kit_down_fails");
 static NOT_NULL: Migrations = strata::embed_migrations!("tests/migrations/kit_not_null");
 static REQUIRE_DOWN: Migrations = strata::embed_migrations!("tests/migrations/kit_require_down");
@@ -204,6 +205,7 @@ on_each_backend!(
     a_failing_seed_is_the_seeds_fault,
     a_version_the_repository_lacks_is_named,
     a_down_script_that_fails,
+    models_without_any_migration,
 );
 
 async fn a_correct_repository_passes_every_check(target: Target) {
@@ -494,4 +496,23 @@ async fn a_down_script_that_fails(target: Target) {
             target.backend()
         )
     );
+}
+
+async fn models_without_any_migration(target: Target) {
+    let message = target.in_sync(&SCHEMA, &EMPTY).await.unwrap_err();
+    assert_eq!(
+        message,
+        format!(
+            "{}: the migrations do not build the schema the models declare: an empty {} database \
+             (the repository has no migrations) differs from the models:\n  \
+             - table `users` exists only in the models\n\
+             Write the migration that brings the database to the models with `cargo run --bin \
+             manage -- make-migration <name>`, or change the models to match the migrations.",
+            target.check("assert_in_sync"),
+            target.backend()
+        )
+    );
+    // Nothing to revert, nothing to upgrade: both pass.
+    assert_eq!(target.reversible(&EMPTY).await, Ok(()));
+    assert_eq!(target.upgrades_from(&EMPTY, 0, "").await, Ok(()));
 }

@@ -194,18 +194,21 @@ async fn check_in_sync<DB: Backend>(
     let Err(diff) = built.matches(&schema.snapshot()) else {
         return Ok(());
     };
-    let applied = match migrations
+    let built_by = match migrations
         .migrations
         .iter()
         .rev()
         .find_map(|m| m.up(DB::DIALECT))
     {
-        Some(last) => format!("every migration (through {})", last.file),
-        None => "the migrations (there are none)".to_owned(),
+        Some(last) => format!(
+            "every migration (through {}) applied to an empty {backend} database",
+            last.file
+        ),
+        None => format!("an empty {backend} database (the repository has no migrations)"),
     };
     Err(format!(
-        "the migrations do not build the schema the models declare: {applied} applied to an \
-         empty {backend} database differs from the models:{}\n\
+        "the migrations do not build the schema the models declare: {built_by} differs from the \
+         models:{}\n\
          Write the migration that brings the database to the models with `{MAKE_MIGRATION}`, \
          or change the models to match the migrations.",
         difference_lines(&diff, "in the migrations", "in the models")
@@ -218,7 +221,16 @@ async fn check_reversible<DB: Backend>(
 ) -> Result<(), String> {
     let migrator = Migrator::new(migrations);
     let mut problems: Vec<String> = Vec::new();
-    let mut without_down: Vec<String> = Vec::new();
+    // Listed whether or not the walk below gets that far.
+    let without_down: Vec<String> = match migrations.config.require_down {
+        true => migrations
+            .migrations
+            .iter()
+            .filter(|m| m.down(DB::DIALECT).is_none())
+            .filter_map(|m| Some(format!("{} ({})", m.version, m.up(DB::DIALECT)?.file)))
+            .collect(),
+        false => Vec::new(),
+    };
     let mut before = reflect(&migrator, pool).await?;
     let mut previous = 0;
     for migration in migrations.migrations.iter() {
@@ -251,8 +263,6 @@ async fn check_reversible<DB: Backend>(
                 ));
                 break;
             }
-        } else if migrations.config.require_down {
-            without_down.push(format!("{version} ({})", up.file));
         }
         before = reflect(&migrator, pool).await?;
         previous = version;
