@@ -244,6 +244,16 @@ pub enum Error {
         expected: &'static str,
     },
 
+    /// A scratch database (to replay the migrations into) could not be made.
+    #[error("cannot make a scratch database: {}", scratch_text(step, source.as_ref()))]
+    Scratch {
+        /// What failed (`cannot connect to the PostgreSQL server`, an unsupported URL scheme).
+        step: String,
+        /// The driver's error, when the database reported one.
+        #[source]
+        source: Option<sqlx::Error>,
+    },
+
     /// `TransactionMode::All` cannot be honoured.
     #[error(
         "TransactionMode::All is not possible here: {reason}; use TransactionMode::PerMigration"
@@ -293,6 +303,7 @@ impl fmt::Debug for Error {
             AlreadyUnderControl { table, current },
             TransactionModeUnsupported { reason },
             BadBookkeeping { table, column, version, found, expected },
+            Scratch { step, source },
         )
     }
 }
@@ -318,6 +329,13 @@ fn row_text(version: Option<i64>) -> String {
     match version {
         Some(v) => format!("of version {v}"),
         None => "of a row whose version cannot be read".to_string(),
+    }
+}
+
+fn scratch_text(step: &str, source: Option<&sqlx::Error>) -> String {
+    match source {
+        Some(source) => format!("{step}: {source}"),
+        None => step.to_owned(),
     }
 }
 
