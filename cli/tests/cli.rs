@@ -67,14 +67,35 @@ fn strata_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, 
     )
 }
 
-/// Runs `strata --database-url url args..`, asserts success, returns stdout.
+/// Runs `strata --database-url url args..`, asserts success, returns stdout with each
+/// migration line's elapsed time (checked) removed: `applied 1 create_users`.
 fn ok(dir: &Path, url: &str, args: &[&str]) -> String {
     let mut all = vec!["--database-url", url];
     all.extend_from_slice(args);
     let (code, stdout, stderr) = strata(dir, &all);
     assert_eq!(code, 0, "strata {args:?} failed: {stderr}");
     assert_eq!(stderr, "", "strata {args:?} wrote to stderr");
-    stdout
+    without_elapsed(&stdout)
+}
+
+/// `applied 1 create_users (0.4 ms)` → `applied 1 create_users`, asserting the time's form.
+fn without_elapsed(stdout: &str) -> String {
+    let mut text = String::new();
+    for line in stdout.lines() {
+        if line.starts_with("applied ") || line.starts_with("reverted ") {
+            let (head, time) = line.rsplit_once(" (").unwrap_or_else(|| panic!("no elapsed time: {line}"));
+            let time = time.strip_suffix(" ms)").or_else(|| time.strip_suffix(" s)"));
+            assert!(
+                time.is_some_and(|t| t.parse::<f64>().is_ok()),
+                "bad elapsed time: {line}"
+            );
+            text.push_str(head);
+        } else {
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    text
 }
 
 /// Runs `strata --database-url url args..`, asserts exit code 1 and empty stdout, returns stderr.
@@ -244,9 +265,22 @@ fn database_url_from_the_variable_strata_toml_names() {
         strata_env(&workspace.dir, &["upgrade"], &[("APP_DATABASE_URL", &url)]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
-        stdout,
+        without_elapsed(&stdout),
         "applied 1 create_users\napplied 2 create_posts\napplied 3 create_tags\nthe database is at version 3\n"
     );
+}
+
+#[test]
+fn quiet_prints_only_the_result() {
+    let workspace = three_migrations();
+    let url = workspace.sqlite_url();
+    let dir = &workspace.dir;
+    let (code, stdout, stderr) = strata(dir, &["--database-url", &url, "-q", "upgrade"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, "the database is at version 3\n");
+    let (code, stdout, stderr) = strata(dir, &["--database-url", &url, "--quiet", "downgrade", "1"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, "the database is at version 1\n");
 }
 
 #[test]
@@ -427,7 +461,13 @@ async fn mysql_incomplete_migration_repair() {
     let dir = &workspace.dir;
     let url = &db.url;
 
-    let stderr = fails(dir, url, &["upgrade"]);
+    // The migrations that ran are printed as they finish, before the error.
+    let (code, stdout, stderr) = strata(dir, &["--database-url", url, "upgrade"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        without_elapsed(&stdout),
+        "applied 1 create_users\napplied 2 create_posts\n"
+    );
     assert!(
         stderr.starts_with(
             "strata: migration 3 (0003_create_tags.sql) failed at statement 2 `INSERT INTO tag_typo (id) VALUES (1)`: "
