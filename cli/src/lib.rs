@@ -80,7 +80,9 @@ where
         .and_then(|stem| stem.to_str())
         .unwrap_or("manage")
         .to_owned();
-    let command = named(ManageCli::command(), &bin);
+    let command = named(ManageCli::command(), &bin).mut_arg("migrations", |arg| {
+        arg.help("A migration repository on disk to use instead of the migrations embedded in this binary (and where make-migration writes; default: migrations)")
+    });
     let cli = match command
         .try_get_matches_from(args)
         .and_then(|matches| ManageCli::from_arg_matches(&matches))

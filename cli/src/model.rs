@@ -239,21 +239,23 @@ pub(crate) async fn check(
             text: format!("in sync: the models match {}", baseline.noun()),
             json: json!({ "command": "check", "in_sync": true }),
         }),
-        Err(diff) => Err(Failure(format!(
-            "the models differ from {} ({}); run `{} make-migration <name>` to write the migration",
-            baseline.noun(),
-            one_line(&diff.to_string()),
-            ctx.bin
-        ))),
+        Err(diff) => {
+            let differences: Vec<String> = diff
+                .differences
+                .iter()
+                .map(|d| {
+                    d.replace("on the left", &format!("in {}", baseline.noun()))
+                        .replace("on the right", "in the models")
+                })
+                .collect();
+            Err(Failure(format!(
+                "the models differ from {}: {}; run `{} make-migration <name>` to write the migration",
+                baseline.noun(),
+                differences.join("; "),
+                ctx.bin
+            )))
+        }
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// `make-migration <name>`.

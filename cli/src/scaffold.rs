@@ -104,14 +104,14 @@ pub(crate) fn init(dir: &Path) -> Result<Output, Failure> {
     let manifest: toml::Table = manifest.parse().map_err(|e: toml::de::Error| {
         Failure(format!(
             "cannot read `{}`: {}",
-            manifest_path.display(),
+            shown(&manifest_path),
             e.message()
         ))
     })?;
     let Some(package) = manifest.get("package").and_then(toml::Value::as_table) else {
         return Err(Failure(format!(
             "`{}` has no [package] (a workspace root?): run `strata init` in the directory of the crate that embeds the migrations",
-            manifest_path.display()
+            shown(&manifest_path)
         )));
     };
     let build_file = match package.get("build") {
@@ -119,7 +119,7 @@ pub(crate) fn init(dir: &Path) -> Result<Output, Failure> {
         Some(toml::Value::Boolean(false)) => {
             return Err(Failure(format!(
                 "`{}` says `build = false`: remove it so `build.rs` can tell cargo about new migration files",
-                manifest_path.display()
+                shown(&manifest_path)
             )));
         }
         _ => dir.join("build.rs"),
@@ -133,7 +133,7 @@ pub(crate) fn init(dir: &Path) -> Result<Output, Failure> {
             None => {
                 return Err(Failure(format!(
                     "`{}` has no `fn main() {{`: add `println!(\"{RERUN_LINE}\");` to its main function by hand",
-                    build_file.display()
+                    shown(&build_file)
                 )));
             }
         },
@@ -253,9 +253,15 @@ fn write_new(path: &Path, text: &str) -> Result<Step, Failure> {
     }
 }
 
+/// A path as the user gave it (without a leading `./`); a directory ends with `/`.
 fn shown(path: &Path) -> String {
     let text = path.display().to_string();
-    text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
+    let text = text.strip_prefix("./").map(str::to_owned).unwrap_or(text);
+    if path.is_dir() && !text.ends_with('/') {
+        format!("{text}/")
+    } else {
+        text
+    }
 }
 
 pub(crate) fn io_failure(path: &Path, error: io::Error) -> Failure {
