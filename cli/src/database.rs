@@ -2,8 +2,9 @@
 
 use std::str::FromStr;
 
-use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use strata_core::Dialect;
 
@@ -94,17 +95,21 @@ impl Pool {
                 Ok(Pool::Sqlite(pool))
             }
             BackendKind::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(invalid_url)?;
+                reachable(&options).await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(1)
-                    .connect(url)
+                    .connect_with(options)
                     .await
                     .map_err(connect_error)?;
                 Ok(Pool::Postgres(pool))
             }
             BackendKind::Mysql => {
+                let options = MySqlConnectOptions::from_str(&mysql_url(url)).map_err(invalid_url)?;
+                reachable(&options).await?;
                 let pool = MySqlPoolOptions::new()
                     .max_connections(1)
-                    .connect(&mysql_url(url))
+                    .connect_with(options)
                     .await
                     .map_err(connect_error)?;
                 Ok(Pool::Mysql(pool))
@@ -115,6 +120,25 @@ impl Pool {
     pub(crate) async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }
+}
+
+/// One connection attempt with the server's own answer: a pool retries a refused connection
+/// until its acquire timeout and then reports only that it timed out.
+async fn reachable<O>(options: &O) -> Result<(), Failure>
+where
+    O: ConnectOptions,
+    O::Connection: Sized,
+{
+    let connection = options
+        .connect()
+        .await
+        .map_err(|e| Failure(format!("cannot connect to the database: {e}")))?;
+    let _ = connection.close().await;
+    Ok(())
+}
+
+fn invalid_url(error: sqlx::Error) -> Failure {
+    Failure(format!("invalid database URL: {error}"))
 }
 
 /// sqlx knows MariaDB by the mysql: scheme.

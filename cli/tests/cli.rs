@@ -525,3 +525,51 @@ fn broken_strata_toml_is_reported_before_the_url_is_looked_up() {
         "strata: invalid migration repository `migrations`: `strata.toml`: `database_url_env` must be a string, found 5\n"
     );
 }
+
+#[test]
+fn unreachable_server() {
+    let workspace = three_migrations();
+    // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    assert_eq!(
+        fails(&workspace.dir, "postgres://app@127.0.0.1:1/app", &["status"]),
+        "strata: cannot connect to the database: error communicating with database: Connection refused (os error 111)\n"
+    );
+    assert_eq!(
+        fails(&workspace.dir, "mariadb://app@127.0.0.1:1/app", &["db-version"]),
+        "strata: cannot connect to the database: error communicating with database: Connection refused (os error 111)\n"
+    );
+}
+
+/// The runtime's advice for a binary ("is this binary older…", build.rs) is reworded for a
+/// repository on disk.
+#[test]
+fn errors_name_the_repository_on_disk() {
+    let workspace = three_migrations();
+    let url = workspace.sqlite_url();
+    let dir = &workspace.dir;
+    ok(dir, &url, &["upgrade"]);
+
+    workspace.write("0002_create_posts.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
+    let stderr = fails(dir, &url, &["upgrade"]);
+    assert!(
+        stderr.starts_with("strata: migration 2 (0002_create_posts.sql) was changed after it was applied: the database recorded checksum "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(", the file in `migrations` has ")
+            && stderr.ends_with("; restore the original script and put the change in a new migration\n"),
+        "{stderr}"
+    );
+    workspace.write("0002_create_posts.sql", POSTS);
+
+    std::fs::remove_file(workspace.dir.join("migrations/0003_create_tags.sql")).unwrap();
+    std::fs::remove_file(workspace.dir.join("migrations/0003_create_tags.down.sql")).unwrap();
+    assert_eq!(
+        fails(dir, &url, &["upgrade"]),
+        "strata: the database has version 3 applied that the repository `migrations` does not contain (its latest is 2): restore their scripts, or point --migrations at the repository the database was migrated with\n"
+    );
+    assert_eq!(
+        fails(dir, &url, &["upgrade", "--to", "7"]),
+        "strata: version 7 is not a migration of the repository `migrations`: the latest is 2\n"
+    );
+}
