@@ -46,11 +46,12 @@ async fn sqlite_hand_written_schema() {
     let b = child.column("b").unwrap();
     assert_eq!(b.sql_type, SqlType::Varchar(10));
     assert_eq!(b.default, Some(ColumnDefault::Str("it's".to_owned())));
-    // A column without a declared type is outside the mapping: it appears, marked unknown.
+    // A column without a declared type is outside the mapping: it appears, marked unknown,
+    // with the type of its affinity (BLOB, "none").
     let c = child.column("c").unwrap();
     assert_eq!(
         (c.sql_type, c.type_known, c.db_type.as_deref()),
-        (SqlType::Text, false, Some(""))
+        (SqlType::Blob, false, Some(""))
     );
     assert_eq!(
         child.column("d").unwrap().default,

@@ -8,6 +8,8 @@
 pub mod ddl;
 pub mod dialect;
 pub mod migration;
+pub mod reflect_types;
+mod rust_source;
 pub mod schema;
 mod schema_check;
 pub mod snapshot;

@@ -24,3 +24,31 @@ pub trait Table {
     /// The full table definition.
     const DEF: TableDef;
 }
+
+/// The table name `#[derive(Table)]` gives a struct without `#[table(name = ..)]`: its name in
+/// snake_case. `UserProfile` → `user_profile`, `HTTPRequest` → `http_request`, `User2FA` →
+/// `user2_fa`.
+pub fn default_table_name(struct_name: &str) -> String {
+    let chars: Vec<char> = struct_name.chars().collect();
+    let mut out = String::with_capacity(struct_name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let previous = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1).copied();
+            let starts_word = match previous {
+                None | Some('_') => false,
+                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
+                // An acronym ends where a capital is followed by a lowercase letter.
+                Some(p) if p.is_uppercase() => next.is_some_and(char::is_lowercase),
+                Some(_) => false,
+            };
+            if starts_word {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

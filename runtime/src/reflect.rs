@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use strata_core::ddl::quote_str;
-use strata_core::snapshot::{logical_type, parse_reported_default};
+use strata_core::reflect_types::reflected_type;
+use strata_core::snapshot::parse_reported_default;
 use strata_core::{
-    ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, Snapshot, SqlType,
-    TableSnapshot,
+    ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, Snapshot, TableSnapshot,
 };
 
 use crate::backend::{Backend, Value, ValueKind};
@@ -83,11 +83,11 @@ fn column(
     default: Option<strata_core::ColumnDefault>,
     auto_increment: bool,
 ) -> ColumnSnapshot {
-    let logical = logical_type(dialect, &db_type);
+    let (sql_type, type_known) = reflected_type(dialect, &db_type);
     ColumnSnapshot {
         name,
-        sql_type: logical.unwrap_or(SqlType::Text),
-        type_known: logical.is_some(),
+        sql_type,
+        type_known,
         db_type: Some(db_type),
         nullable,
         default,
