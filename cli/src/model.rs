@@ -8,7 +8,6 @@ use serde_json::json;
 use strata_core::{Dialect, Migrations, Schema, Snapshot};
 
 use crate::database::{BackendKind, Create, Pool, with_pool};
-use crate::pending::RustSource;
 use crate::scaffold;
 use crate::{Context, Failure, Output};
 

@@ -2,14 +2,7 @@
 #![allow(dead_code)]
 use strata_core::{Dialect, Snapshot};
 
-pub(crate) trait RustSource {
-    fn to_rust_source(&self) -> String;
-}
-impl RustSource for Snapshot {
-    fn to_rust_source(&self) -> String {
-        String::from("// pending\n")
-    }
-}
+
 pub(crate) struct Plan;
 impl Plan {
     pub fn is_empty(&self) -> bool { true }
