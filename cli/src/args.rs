@@ -188,7 +188,8 @@ Examples:
   strata --database-url postgres://app@localhost/app make-migration add_email
   strata make-migration add_email --dev-url postgres://app@localhost/scratch
 
-Offline (no --database-url on the command line), the migrations are replayed into an in-memory
+Offline (no --database-url on the command line: DATABASE_URL alone does not count, so a
+developer's database is never compared by accident), the migrations are replayed into an in-memory
 SQLite database, or into a new database on the --dev-url server, and the scripts are written in
 that database's dialect. Warnings are printed; when the models already match, nothing is
 written.")]
@@ -209,7 +210,11 @@ written.")]
     #[command(after_help = "\
 Examples:
   strata check
-  strata --database-url postgres://app@localhost/app check")]
+  strata check --dev-url postgres://app@localhost/scratch
+  strata --database-url postgres://app@localhost/app check
+
+Without --database-url on the command line, the models are compared with the migrations
+replayed into an in-memory SQLite database (or a scratch database on the --dev-url server).")]
     Check {
         /// Replay the migrations on this server instead of in-memory SQLite.
         #[arg(long, value_name = "URL")]
