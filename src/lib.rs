@@ -94,6 +94,9 @@ pub use strata_core::{
     TableSnapshot,
 };
 
+// make_update_script_for_model: the script from one schema to the next, and back.
+pub use strata_core::{DiffOptions, Plan, Warning, diff, diff_with};
+
 /// The runtime: create tables, apply migrations, read a database's version.
 ///
 /// Every function takes your own `sqlx::Pool` (`&SqlitePool`, `&PgPool`, `&MySqlPool`) and

@@ -18,7 +18,10 @@
 use std::fmt::Write as _;
 
 use crate::dialect::Dialect;
-use crate::schema::{ColumnDef, DefaultValue, Literal, Schema, SqlType, TableDef};
+use crate::schema::{
+    ColumnDefOf, DefaultValueOf, ForeignKeyDefOf, IndexDefOf, LiteralOf, Schema, SqlType, TableDef,
+    TableDefOf,
+};
 
 /// Why a schema cannot be rendered as DDL for a dialect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,16 +243,16 @@ pub fn quote_str(dialect: Dialect, value: &str) -> String {
 }
 
 /// Renders a literal value as SQL for `dialect`; `None` for a non-finite float.
-pub fn render_literal(dialect: Dialect, literal: &Literal) -> Option<String> {
+pub fn render_literal(dialect: Dialect, literal: &LiteralOf<'_>) -> Option<String> {
     Some(match literal {
-        Literal::Bool(b) => match (dialect, b) {
+        LiteralOf::Bool(b) => match (dialect, b) {
             (Dialect::Postgres, true) => "TRUE".to_owned(),
             (Dialect::Postgres, false) => "FALSE".to_owned(),
             (_, true) => "1".to_owned(),
             (_, false) => "0".to_owned(),
         },
-        Literal::Int(i) => i.to_string(),
-        Literal::Float(x) if x.is_finite() => {
+        LiteralOf::Int(i) => i.to_string(),
+        LiteralOf::Float(x) if x.is_finite() => {
             let text = x.to_string();
             if text.contains('.') {
                 text
@@ -257,8 +260,8 @@ pub fn render_literal(dialect: Dialect, literal: &Literal) -> Option<String> {
                 format!("{text}.0")
             }
         }
-        Literal::Float(_) => return None,
-        Literal::Str(s) => quote_str(dialect, s),
+        LiteralOf::Float(_) => return None,
+        LiteralOf::Str(s) => quote_str(dialect, s),
     })
 }
 
@@ -323,7 +326,7 @@ pub fn foreign_key_name(dialect: Dialect, table: &str, columns: &[&str]) -> Stri
 
 /// Whether the column is the rowid alias strata declares for an auto-increment primary key on
 /// SQLite: auto_increment, an integer, and the table's only primary-key column.
-pub fn is_sqlite_rowid(table: &TableDef, column: &ColumnDef) -> bool {
+pub fn is_sqlite_rowid(table: &TableDefOf<'_>, column: &ColumnDefOf<'_>) -> bool {
     column.auto_increment
         && column.sql_type.is_integer()
         && column.sql_type_override.is_none()
@@ -333,7 +336,7 @@ pub fn is_sqlite_rowid(table: &TableDef, column: &ColumnDef) -> bool {
 /// Whether `column` is a key column in the MySQL sense: in the primary key, a unique constraint,
 /// an index, or on either side of a foreign key (of this table, or of `schema`'s other tables
 /// pointing at it).
-fn is_key_column(schema_tables: &[&TableDef], table: &TableDef, column: &str) -> bool {
+fn is_key_column(schema_tables: &[&TableDefOf<'_>], table: &TableDefOf<'_>, column: &str) -> bool {
     table.primary_key.contains(&column)
         || table.uniques.iter().any(|u| u.columns.contains(&column))
         || table.indexes.iter().any(|i| i.columns.contains(&column))
@@ -355,9 +358,9 @@ fn is_key_column(schema_tables: &[&TableDef], table: &TableDef, column: &str) ->
 /// another table's foreign key points at needs a key-able type).
 pub fn column_type(
     dialect: Dialect,
-    schema_tables: &[&TableDef],
-    table: &TableDef,
-    column: &ColumnDef,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
+    column: &ColumnDefOf<'_>,
 ) -> Result<String, DdlError> {
     if let Some(exact) = column.sql_type_override {
         return Ok(exact.to_owned());
@@ -448,16 +451,16 @@ pub fn column_type(
 /// as `declared_type`.
 pub fn render_default(
     dialect: Dialect,
-    table: &TableDef,
-    column: &ColumnDef,
+    table: &TableDefOf<'_>,
+    column: &ColumnDefOf<'_>,
     declared_type: &str,
 ) -> Result<Option<String>, DdlError> {
     let Some(default) = column.default else {
         return Ok(None);
     };
     match default {
-        DefaultValue::Sql(expression) => Ok(Some(expression.to_owned())),
-        DefaultValue::Literal(literal) => {
+        DefaultValueOf::Sql(expression) => Ok(Some(expression.to_owned())),
+        DefaultValueOf::Literal(literal) => {
             let rendered =
                 render_literal(dialect, &literal).ok_or_else(|| DdlError::InvalidDefault {
                     table: table.name.to_owned(),
@@ -497,9 +500,9 @@ fn column_list(dialect: Dialect, columns: &[&str]) -> String {
 
 /// Bytes a MySQL index entry for this column may take, at 4 bytes a character.
 fn mysql_key_bytes(
-    schema_tables: &[&TableDef],
-    table: &TableDef,
-    column: &ColumnDef,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
+    column: &ColumnDefOf<'_>,
     index: &str,
 ) -> Result<u64, DdlError> {
     if column.sql_type_override.is_some() {
@@ -527,7 +530,10 @@ fn mysql_key_bytes(
     })
 }
 
-fn lookup<'t>(table: &'t TableDef, column: &str) -> Result<&'t ColumnDef, DdlError> {
+fn lookup<'t, 'a>(
+    table: &'t TableDefOf<'a>,
+    column: &str,
+) -> Result<&'t ColumnDefOf<'a>, DdlError> {
     table.column(column).ok_or_else(|| DdlError::UnknownColumn {
         table: table.name.to_owned(),
         column: column.to_owned(),
@@ -536,8 +542,8 @@ fn lookup<'t>(table: &'t TableDef, column: &str) -> Result<&'t ColumnDef, DdlErr
 
 /// Checks an index (or key) over `columns` against MySQL's 3072-byte limit.
 fn check_mysql_index(
-    schema_tables: &[&TableDef],
-    table: &TableDef,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
     index: &str,
     columns: &[&str],
 ) -> Result<(), DdlError> {
@@ -558,9 +564,9 @@ fn check_mysql_index(
 
 /// MySQL needs integer columns on both sides of a foreign key to have the same type.
 fn check_mysql_foreign_key_types(
-    schema_tables: &[&TableDef],
-    table: &TableDef,
-    fk: &crate::schema::ForeignKeyDef,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
+    fk: &ForeignKeyDefOf<'_>,
 ) -> Result<(), DdlError> {
     let Some(parent) = schema_tables.iter().find(|t| t.name == fk.ref_table) else {
         return Ok(());
@@ -585,47 +591,108 @@ fn check_mysql_foreign_key_types(
     Ok(())
 }
 
+/// One column's definition as `CREATE TABLE` declares it (`"name" TYPE NOT NULL DEFAULT ..`),
+/// also what `ALTER TABLE .. ADD COLUMN` and MySQL's `MODIFY COLUMN` take.
+pub fn column_definition(
+    dialect: Dialect,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
+    column: &ColumnDefOf<'_>,
+) -> Result<String, DdlError> {
+    check_name(dialect, column.name)?;
+    let declared_type = column_type(dialect, schema_tables, table, column)?;
+    let mut line = format!("{} {}", quote_ident(dialect, column.name), declared_type);
+    let sqlite_rowid = dialect == Dialect::Sqlite && is_sqlite_rowid(table, column);
+    if sqlite_rowid {
+        line.push_str(" PRIMARY KEY");
+    } else {
+        if column.auto_increment && dialect == Dialect::Sqlite {
+            return Err(DdlError::AutoIncrement {
+                dialect,
+                table: table.name.to_owned(),
+                column: column.name.to_owned(),
+            });
+        }
+        if !column.nullable {
+            line.push_str(" NOT NULL");
+        }
+        if let Some(default) = render_default(dialect, table, column, &declared_type)? {
+            let _ = write!(line, " DEFAULT {default}");
+        }
+        if column.auto_increment {
+            line.push_str(match dialect {
+                Dialect::Postgres => " GENERATED BY DEFAULT AS IDENTITY",
+                _ => " AUTO_INCREMENT",
+            });
+        }
+    }
+    Ok(line)
+}
+
+/// A foreign key as `CREATE TABLE` and `ALTER TABLE .. ADD` declare it:
+/// `CONSTRAINT "<table>_<cols>_fkey" FOREIGN KEY (..) REFERENCES .. (..) [ON DELETE ..]`.
+pub fn foreign_key_clause(
+    dialect: Dialect,
+    table: &TableDefOf<'_>,
+    fk: &ForeignKeyDefOf<'_>,
+) -> String {
+    let name = foreign_key_name(dialect, table.name, fk.columns);
+    let mut line = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        quote_ident(dialect, &name),
+        column_list(dialect, fk.columns),
+        quote_ident(dialect, fk.ref_table),
+        column_list(dialect, fk.ref_columns)
+    );
+    if let Some(action) = fk.on_delete {
+        let _ = write!(line, " ON DELETE {}", action.sql());
+    }
+    if let Some(action) = fk.on_update {
+        let _ = write!(line, " ON UPDATE {}", action.sql());
+    }
+    line
+}
+
+/// A unique constraint as `CREATE TABLE` and `ALTER TABLE .. ADD` declare it:
+/// `CONSTRAINT "<table>_<cols>_key" UNIQUE (..)`.
+pub fn unique_clause(dialect: Dialect, table: &TableDefOf<'_>, unique: &IndexDefOf<'_>) -> String {
+    format!(
+        "CONSTRAINT {} UNIQUE ({})",
+        quote_ident(dialect, &unique_name(dialect, table.name, unique.columns)),
+        column_list(dialect, unique.columns)
+    )
+}
+
+/// `CREATE INDEX "<table>_<cols>_idx" ON .. (..)` for one non-unique index.
+pub fn create_index(
+    dialect: Dialect,
+    table: &TableDefOf<'_>,
+    index: &IndexDefOf<'_>,
+    if_not_exists: bool,
+) -> String {
+    format!(
+        "CREATE INDEX {}{} ON {} ({})",
+        if if_not_exists { "IF NOT EXISTS " } else { "" },
+        quote_ident(dialect, &index_name(dialect, table.name, index.columns)),
+        quote_ident(dialect, table.name),
+        column_list(dialect, index.columns)
+    )
+}
+
 /// The `CREATE TABLE` statement for `table` on `dialect`, with its primary key, unique
 /// constraints and foreign keys inline (and, on MySQL, its indexes). `if_not_exists` adds
 /// `IF NOT EXISTS`. `schema_tables` are the tables created together with it (see
 /// [`column_type`]).
 pub fn create_table(
     dialect: Dialect,
-    schema_tables: &[&TableDef],
-    table: &TableDef,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
     if_not_exists: bool,
 ) -> Result<String, DdlError> {
     check_name(dialect, table.name)?;
     let mut lines: Vec<String> = Vec::new();
     for column in table.columns {
-        check_name(dialect, column.name)?;
-        let declared_type = column_type(dialect, schema_tables, table, column)?;
-        let mut line = format!("{} {}", quote_ident(dialect, column.name), declared_type);
-        let sqlite_rowid = dialect == Dialect::Sqlite && is_sqlite_rowid(table, column);
-        if sqlite_rowid {
-            line.push_str(" PRIMARY KEY");
-        } else {
-            if column.auto_increment && dialect == Dialect::Sqlite {
-                return Err(DdlError::AutoIncrement {
-                    dialect,
-                    table: table.name.to_owned(),
-                    column: column.name.to_owned(),
-                });
-            }
-            if !column.nullable {
-                line.push_str(" NOT NULL");
-            }
-            if let Some(default) = render_default(dialect, table, column, &declared_type)? {
-                let _ = write!(line, " DEFAULT {default}");
-            }
-            if column.auto_increment {
-                line.push_str(match dialect {
-                    Dialect::Postgres => " GENERATED BY DEFAULT AS IDENTITY",
-                    _ => " AUTO_INCREMENT",
-                });
-            }
-        }
-        lines.push(line);
+        lines.push(column_definition(dialect, schema_tables, table, column)?);
     }
     let sqlite_rowid_pk = dialect == Dialect::Sqlite
         && table
@@ -660,11 +727,7 @@ pub fn create_table(
         if dialect == Dialect::Mysql {
             check_mysql_index(schema_tables, table, &name, unique.columns)?;
         }
-        lines.push(format!(
-            "CONSTRAINT {} UNIQUE ({})",
-            quote_ident(dialect, &name),
-            column_list(dialect, unique.columns)
-        ));
+        lines.push(unique_clause(dialect, table, unique));
     }
     if dialect == Dialect::Mysql {
         for index in table.indexes {
@@ -684,21 +747,7 @@ pub fn create_table(
         if dialect == Dialect::Mysql {
             check_mysql_foreign_key_types(schema_tables, table, fk)?;
         }
-        let name = foreign_key_name(dialect, table.name, fk.columns);
-        let mut line = format!(
-            "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-            quote_ident(dialect, &name),
-            column_list(dialect, fk.columns),
-            quote_ident(dialect, fk.ref_table),
-            column_list(dialect, fk.ref_columns)
-        );
-        if let Some(action) = fk.on_delete {
-            let _ = write!(line, " ON DELETE {}", action.sql());
-        }
-        if let Some(action) = fk.on_update {
-            let _ = write!(line, " ON UPDATE {}", action.sql());
-        }
-        lines.push(line);
+        lines.push(foreign_key_clause(dialect, table, fk));
     }
     let mut sql = format!(
         "CREATE TABLE {}{} (\n  {}\n)",
@@ -716,7 +765,7 @@ pub fn create_table(
 /// (`IF NOT EXISTS` when asked); empty on MySQL, where [`create_table`] declares them inline.
 pub fn create_indexes(
     dialect: Dialect,
-    table: &TableDef,
+    table: &TableDefOf<'_>,
     if_not_exists: bool,
 ) -> Result<Vec<String>, DdlError> {
     if dialect == Dialect::Mysql {
@@ -729,13 +778,7 @@ pub fn create_indexes(
             for column in index.columns {
                 lookup(table, column)?;
             }
-            Ok(format!(
-                "CREATE INDEX {}{} ON {} ({})",
-                if if_not_exists { "IF NOT EXISTS " } else { "" },
-                quote_ident(dialect, &index_name(dialect, table.name, index.columns)),
-                quote_ident(dialect, table.name),
-                column_list(dialect, index.columns)
-            ))
+            Ok(create_index(dialect, table, index, if_not_exists))
         })
         .collect()
 }
@@ -744,8 +787,8 @@ pub fn create_indexes(
 /// `CREATE INDEX IF NOT EXISTS` (inline on MySQL). Running them twice changes nothing.
 pub fn create_table_statements(
     dialect: Dialect,
-    schema_tables: &[&TableDef],
-    table: &TableDef,
+    schema_tables: &[&TableDefOf<'_>],
+    table: &TableDefOf<'_>,
 ) -> Result<Vec<String>, DdlError> {
     let mut statements = vec![create_table(dialect, schema_tables, table, true)?];
     statements.extend(create_indexes(dialect, table, true)?);

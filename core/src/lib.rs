@@ -3,10 +3,11 @@
 //!
 //! One implementation of every rule the compiler side and the run-time side share lives here:
 //! the schema IR, SQL type mapping, per-dialect DDL and identifier quoting, migration file
-//! naming, discovery and checksums, and the SQL script tokenizer.
+//! naming, discovery and checksums, the SQL script tokenizer, and the diff planner.
 
 pub mod ddl;
 pub mod dialect;
+pub mod diff;
 pub mod migration;
 pub mod reflect_types;
 mod rust_source;
@@ -17,6 +18,7 @@ pub mod sql_split;
 pub mod table;
 
 pub use dialect::Dialect;
+pub use diff::{DiffOptions, Plan, Warning, diff, diff_with};
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };

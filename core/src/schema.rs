@@ -79,8 +79,12 @@ impl SqlType {
 }
 
 /// A literal value for `#[column(default = ..)]`, quoted per dialect when rendered.
+pub type Literal = LiteralOf<'static>;
+
+/// [`Literal`] borrowing its string for `'a`: the diff planner renders owned snapshots through
+/// the same DDL functions as the `'static` model.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Literal {
+pub enum LiteralOf<'a> {
     /// `true` / `false`.
     Bool(bool),
     /// An integer literal.
@@ -88,10 +92,10 @@ pub enum Literal {
     /// A floating-point literal.
     Float(f64),
     /// A string literal (rendered as a quoted SQL string, never as SQL).
-    Str(&'static str),
+    Str(&'a str),
 }
 
-impl Literal {
+impl LiteralOf<'_> {
     /// Whether a column of type `sql_type` can take this literal as its default: booleans
     /// for `Bool`, integers for integer and numeric types, floats for `Real`, `Double` and
     /// `Decimal`, strings for every type that is not a boolean or a number (text, dates,
@@ -100,23 +104,26 @@ impl Literal {
         let numeric = sql_type.is_integer()
             || matches!(sql_type, SqlType::Real | SqlType::Double | SqlType::Decimal);
         match self {
-            Literal::Bool(_) => matches!(sql_type, SqlType::Bool),
-            Literal::Int(_) => numeric,
-            Literal::Float(_) => {
+            Self::Bool(_) => matches!(sql_type, SqlType::Bool),
+            Self::Int(_) => numeric,
+            Self::Float(_) => {
                 matches!(sql_type, SqlType::Real | SqlType::Double | SqlType::Decimal)
             }
-            Literal::Str(_) => !numeric && !matches!(sql_type, SqlType::Bool),
+            Self::Str(_) => !numeric && !matches!(sql_type, SqlType::Bool),
         }
     }
 }
 
 /// A column default.
+pub type DefaultValue = DefaultValueOf<'static>;
+
+/// [`DefaultValue`] borrowing its text for `'a`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DefaultValue {
+pub enum DefaultValueOf<'a> {
     /// `#[column(default = <literal>)]`: a value, quoted per dialect.
-    Literal(Literal),
+    Literal(LiteralOf<'a>),
     /// `#[column(default_sql = "<expression>")]`: emitted verbatim.
-    Sql(&'static str),
+    Sql(&'a str),
 }
 
 /// A foreign-key action (`on_delete`, `on_update`).
@@ -145,42 +152,51 @@ impl FkAction {
 }
 
 /// One column of a table.
+pub type ColumnDef = ColumnDefOf<'static>;
+
+/// [`ColumnDef`] borrowing its text for `'a`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ColumnDef {
+pub struct ColumnDefOf<'a> {
     /// The column's name in the database (after `rename`).
-    pub name: &'static str,
+    pub name: &'a str,
     /// The Rust field's name.
-    pub field: &'static str,
+    pub field: &'a str,
     /// The logical type.
     pub sql_type: SqlType,
     /// `#[column(sql_type = "..")]`: the exact type to declare instead of rendering `sql_type`.
-    pub sql_type_override: Option<&'static str>,
+    pub sql_type_override: Option<&'a str>,
     /// NULL allowed (the field is an `Option<T>`).
     pub nullable: bool,
     /// `#[column(auto_increment)]`.
     pub auto_increment: bool,
     /// The default, if any.
-    pub default: Option<DefaultValue>,
+    pub default: Option<DefaultValueOf<'a>>,
     /// `#[column(renamed_from = "..")]`: the column's previous name, for the diff planner.
-    pub renamed_from: Option<&'static str>,
+    pub renamed_from: Option<&'a str>,
 }
 
 /// An index or a unique constraint over one or more columns.
+pub type IndexDef = IndexDefOf<'static>;
+
+/// [`IndexDef`] borrowing its columns for `'a`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IndexDef {
+pub struct IndexDefOf<'a> {
     /// The columns, in order.
-    pub columns: &'static [&'static str],
+    pub columns: &'a [&'a str],
 }
 
 /// A foreign key.
+pub type ForeignKeyDef = ForeignKeyDefOf<'static>;
+
+/// [`ForeignKeyDef`] borrowing its names for `'a`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ForeignKeyDef {
+pub struct ForeignKeyDefOf<'a> {
     /// The referencing columns of this table.
-    pub columns: &'static [&'static str],
+    pub columns: &'a [&'a str],
     /// The referenced table's name.
-    pub ref_table: &'static str,
+    pub ref_table: &'a str,
     /// The referenced columns.
-    pub ref_columns: &'static [&'static str],
+    pub ref_columns: &'a [&'a str],
     /// `ON DELETE`, if given.
     pub on_delete: Option<FkAction>,
     /// `ON UPDATE`, if given.
@@ -188,27 +204,31 @@ pub struct ForeignKeyDef {
 }
 
 /// A table, as `#[derive(Table)]` describes it.
+pub type TableDef = TableDefOf<'static>;
+
+/// [`TableDef`] borrowing its names for `'a`: what the DDL renderers take, so a table built at
+/// run time (from a [`Snapshot`](crate::Snapshot)) renders exactly like a model's.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TableDef {
+pub struct TableDefOf<'a> {
     /// The table's name in the database.
-    pub name: &'static str,
+    pub name: &'a str,
     /// The Rust type's name (for messages).
-    pub rust_name: &'static str,
+    pub rust_name: &'a str,
     /// The columns, in field order (skipped fields are absent).
-    pub columns: &'static [ColumnDef],
+    pub columns: &'a [ColumnDefOf<'a>],
     /// The primary key's columns (empty: no primary key).
-    pub primary_key: &'static [&'static str],
+    pub primary_key: &'a [&'a str],
     /// Unique constraints (column-level `unique` and table-level `unique(..)`).
-    pub uniques: &'static [IndexDef],
+    pub uniques: &'a [IndexDefOf<'a>],
     /// Non-unique indexes (column-level `index` and table-level `index(..)`).
-    pub indexes: &'static [IndexDef],
+    pub indexes: &'a [IndexDefOf<'a>],
     /// Foreign keys.
-    pub foreign_keys: &'static [ForeignKeyDef],
+    pub foreign_keys: &'a [ForeignKeyDefOf<'a>],
 }
 
-impl TableDef {
+impl<'a> TableDefOf<'a> {
     /// The column with this database name.
-    pub fn column(&self, name: &str) -> Option<&ColumnDef> {
+    pub fn column(&self, name: &str) -> Option<&ColumnDefOf<'a>> {
         self.columns.iter().find(|c| c.name == name)
     }
 }

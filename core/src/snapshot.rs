@@ -56,6 +56,10 @@ pub struct ColumnSnapshot {
     pub default: Option<ColumnDefault>,
     /// Filled in by the database (identity, `AUTO_INCREMENT`, SQLite's rowid alias, `serial`).
     pub auto_increment: bool,
+    /// A model's `#[column(renamed_from = "..")]`: the name this column had before, so the diff
+    /// planner renames it instead of dropping and adding it. `None` when reflected;
+    /// [`Snapshot::matches`] ignores it.
+    pub renamed_from: Option<String>,
 }
 
 /// A column default.
@@ -283,6 +287,7 @@ fn table_snapshot(table: &TableDef) -> TableSnapshot {
                     DefaultValue::Sql(s) => ColumnDefault::Sql(s.to_owned()),
                 }),
                 auto_increment: c.auto_increment,
+                renamed_from: c.renamed_from.map(str::to_owned),
             })
             .collect(),
         primary_key: strings(table.primary_key),
@@ -318,7 +323,7 @@ fn table_snapshot(table: &TableDef) -> TableSnapshot {
 }
 
 /// The type as `dialect` stores it, so both sides of a comparison speak the same language.
-fn stored_type(
+pub(crate) fn stored_type(
     dialect: Option<Dialect>,
     snapshot: &Snapshot,
     table: &TableSnapshot,
@@ -348,7 +353,10 @@ fn stored_type(
 }
 
 /// A default in one canonical spelling, for comparison.
-fn canonical_default(default: &Option<ColumnDefault>, sql_type: SqlType) -> Option<String> {
+pub(crate) fn canonical_default(
+    default: &Option<ColumnDefault>,
+    sql_type: SqlType,
+) -> Option<String> {
     let default = default.as_ref()?;
     let numeric = sql_type.is_integer()
         || matches!(
@@ -418,7 +426,7 @@ fn balanced(s: &str) -> bool {
     depth == 0
 }
 
-fn canonical_action(dialect: Option<Dialect>, action: Option<FkAction>) -> FkAction {
+pub(crate) fn canonical_action(dialect: Option<Dialect>, action: Option<FkAction>) -> FkAction {
     match action {
         None | Some(FkAction::NoAction) => FkAction::NoAction,
         // InnoDB checks both immediately: the same behavior, reported either way.

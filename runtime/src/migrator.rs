@@ -765,7 +765,8 @@ impl<'m> Migrator<'m> {
         let previous = embedded.previous(state, item.version);
         run_script(session, item, item.up, false, true, previous).await?;
         if check_foreign_keys {
-            self.check_foreign_keys(session, item).await?;
+            self.check_foreign_keys(session, item.version, &item.up.file)
+                .await?;
         }
         let head = state.head_with(Some((item.version, &item.up.checksum)), None);
         let rank = state.max_rank() + 1;
@@ -806,7 +807,8 @@ impl<'m> Migrator<'m> {
     async fn check_foreign_keys<DB: Backend>(
         &self,
         session: &mut Session<DB>,
-        item: &Item<'_>,
+        version: i64,
+        file: &str,
     ) -> Result<(), Error> {
         let rows = session
             .fetch(
@@ -826,7 +828,7 @@ impl<'m> Migrator<'m> {
             let parent = row.get(2).and_then(|v| v.as_text()).unwrap_or("?");
             return Err(Error::Schema(format!(
                 "migration {} ({}) was rolled back: after it, row {rowid} of table {table} references a missing row of {parent} (PRAGMA foreign_key_check); fix the data or the script and run again",
-                item.version, item.up.file
+                version, file
             )));
         }
         Ok(())
@@ -929,6 +931,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<(), Error> {
         let dialect = DB::DIALECT;
         let mut checked = false;
+        let mut foreign_keys_off = false;
         loop {
             lock.begin(session).await?;
             if !checked && !table_exists(session, sql).await? {
@@ -974,6 +977,7 @@ impl<'m> Migrator<'m> {
             }
             let Some(row) = to_revert.first() else {
                 session.commit().await?;
+                self.foreign_keys_on(session, &mut foreign_keys_off).await?;
                 return Ok(());
             };
             let Some((item, down)) = embedded.get(row.version).and_then(|i| Some((*i, i.down?)))
@@ -995,9 +999,20 @@ impl<'m> Migrator<'m> {
                 .map(|r| r.version);
             let rank = state.max_rank() + 1;
             tracing::info!(target: "strata", version = item.version, name = item.name, file = %down.file, "reverting migration");
+            // A down script that rebuilds SQLite tables needs foreign keys off, as an up script.
+            if dialect == Dialect::Sqlite && down.foreign_keys_off && !foreign_keys_off {
+                session.rollback().await;
+                self.foreign_keys_off(session, &mut foreign_keys_off)
+                    .await?;
+                continue;
+            }
             let transactional = dialect != Dialect::Mysql && !down.no_transaction;
             if transactional {
                 run_script(session, &item, down, true, true, previous).await?;
+                if foreign_keys_off {
+                    self.check_foreign_keys(session, item.version, &down.file)
+                        .await?;
+                }
             } else {
                 if dialect == Dialect::Postgres && session.session_locks == 0 {
                     session.rollback().await;
@@ -1035,6 +1050,7 @@ impl<'m> Migrator<'m> {
             if !transactional && dialect == Dialect::Postgres {
                 lock.release(session).await;
             }
+            self.foreign_keys_on(session, &mut foreign_keys_off).await?;
             let duration = started.elapsed();
             tracing::info!(target: "strata", version = item.version, duration_ms = duration.as_millis() as u64, "migration reverted");
             report.migrations.push(MigrationRun {

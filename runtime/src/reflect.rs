@@ -92,6 +92,7 @@ fn column(
         nullable,
         default,
         auto_increment,
+        renamed_from: None,
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::schema::{FkAction, ForeignKeyDef, IndexDef};
+use crate::schema::{ColumnDef, DefaultValue, FkAction, ForeignKeyDef, IndexDef, Literal};
 
 const fn col(name: &'static str, sql_type: SqlType) -> ColumnDef {
     ColumnDef {
