@@ -273,6 +273,7 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
         out_of_order,
         versions,
         database_url_env,
+        require_down,
     } = config;
     let (table, database_url_env) = (cow_str(table), cow_str(database_url_env));
     let transaction = match transaction {
@@ -291,6 +292,7 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
             out_of_order: #out_of_order,
             versions: ::strata::__private::core::VersionScheme::#versions,
             database_url_env: #database_url_env,
+            require_down: #require_down,
         }
     }
 }

@@ -220,6 +220,16 @@ pub enum Error {
         current: i64,
     },
 
+    /// A scratch database (to replay the migrations into) could not be made.
+    #[error("cannot make a scratch database: {}", scratch_text(step, source.as_ref()))]
+    Scratch {
+        /// What failed (`cannot connect to the PostgreSQL server`, an unsupported URL scheme).
+        step: String,
+        /// The driver's error, when the database reported one.
+        #[source]
+        source: Option<sqlx::Error>,
+    },
+
     /// `TransactionMode::All` cannot be honoured.
     #[error(
         "TransactionMode::All is not possible here: {reason}; use TransactionMode::PerMigration"
@@ -244,6 +254,13 @@ impl Error {
             statement: first_line(statement),
             source,
         }
+    }
+}
+
+fn scratch_text(step: &str, source: Option<&sqlx::Error>) -> String {
+    match source {
+        Some(source) => format!("{step}: {source}"),
+        None => step.to_owned(),
     }
 }
 

@@ -10,10 +10,15 @@ mod bookkeeping;
 mod connect;
 mod create;
 mod error;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+#[doc(hidden)]
+pub mod kit;
 mod lock;
 mod migrator;
 mod reflect;
 mod report;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod scratch;
 mod session;
 
 pub use backend::Backend;

@@ -208,60 +208,137 @@ pub async fn sqlite() -> TestDatabase<sqlx::Sqlite> {
 /// reason) when it is not set outside CI.
 #[cfg(feature = "postgres")]
 pub async fn postgres() -> Option<TestDatabase<sqlx::Postgres>> {
-    use sqlx::Connection as _;
     let admin_url = server_url("STRATA_TEST_POSTGRES_URL")?;
-    let name = unique_database_name();
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to STRATA_TEST_POSTGRES_URL: {e}"));
-    if !POSTGRES_SWEPT.swap(true, Ordering::SeqCst) {
-        sweep_stale_postgres(&mut admin, unix_now()).await;
-    }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
-    let _ = admin.close().await;
-    let url = with_database(&admin_url, &name);
-    let cleanup = Some(Cleanup::ServerDatabase {
-        admin_url: admin_url.clone(),
-        name,
-    });
-    let pool = sqlx::PgPool::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
-    Some(TestDatabase { pool, url, cleanup })
+    Some(
+        postgres_on(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("STRATA_TEST_POSTGRES_URL: {e}")),
+    )
 }
 
-/// A fresh database on the server `STRATA_TEST_MYSQL_URL` names, or `None` (with a printed
+/// A fresh database on the MySQL server `STRATA_TEST_MYSQL_URL` names, or `None` (with a printed
 /// reason) when it is not set outside CI.
 #[cfg(feature = "mysql")]
 pub async fn mysql() -> Option<TestDatabase<sqlx::MySql>> {
-    use sqlx::Connection as _;
     let admin_url = server_url("STRATA_TEST_MYSQL_URL")?;
+    Some(
+        mysql_on(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("STRATA_TEST_MYSQL_URL: {e}")),
+    )
+}
+
+/// Why a fresh database could not be made: the step that failed and the driver's error.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {source}")]
+pub struct FreshDatabaseError {
+    /// What was being done (`cannot create the database strata_test_..`).
+    pub step: String,
+    /// The driver's error.
+    #[source]
+    pub source: sqlx::Error,
+}
+
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+fn failed(step: impl Into<String>) -> impl FnOnce(sqlx::Error) -> FreshDatabaseError {
+    let step = step.into();
+    move |source| FreshDatabaseError { step, source }
+}
+
+/// A fresh database named by [`unique_database_name`] on the PostgreSQL server at `admin_url`
+/// (its database part is replaced), dropped with the returned value. The first call in a
+/// process sweeps stale test databases from the server.
+#[cfg(feature = "postgres")]
+pub async fn postgres_on(
+    admin_url: &str,
+) -> Result<TestDatabase<sqlx::Postgres>, FreshDatabaseError> {
+    use sqlx::Connection as _;
     let name = unique_database_name();
-    let mut admin = sqlx::MySqlConnection::connect(&admin_url)
+    let mut admin = sqlx::PgConnection::connect(admin_url)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to STRATA_TEST_MYSQL_URL: {e}"));
+        .map_err(failed("cannot connect to the PostgreSQL server"))?;
+    if !POSTGRES_SWEPT.swap(true, Ordering::SeqCst) {
+        sweep_stale_postgres(&mut admin, unix_now()).await;
+    }
+    let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await;
+    let _ = admin.close().await;
+    created.map_err(failed(format!("cannot create the database {name}")))?;
+    let url = with_database(admin_url, &name);
+    let cleanup = Cleanup::ServerDatabase {
+        admin_url: admin_url.to_owned(),
+        name: name.clone(),
+    };
+    match sqlx::PgPool::connect(&url).await {
+        Ok(pool) => Ok(TestDatabase {
+            pool,
+            url,
+            cleanup: Some(cleanup),
+        }),
+        Err(e) => {
+            run_cleanup(cleanup).await;
+            Err(failed(format!("cannot connect to the new database {name}"))(e))
+        }
+    }
+}
+
+/// A fresh database named by [`unique_database_name`] on the MySQL/MariaDB server at
+/// `admin_url` (its database part is replaced), dropped with the returned value. The first call
+/// in a process sweeps stale test databases from the server.
+#[cfg(feature = "mysql")]
+pub async fn mysql_on(admin_url: &str) -> Result<TestDatabase<sqlx::MySql>, FreshDatabaseError> {
+    use sqlx::Connection as _;
+    let name = unique_database_name();
+    let mut admin = sqlx::MySqlConnection::connect(admin_url)
+        .await
+        .map_err(failed("cannot connect to the MySQL server"))?;
     if !MYSQL_SWEPT.swap(true, Ordering::SeqCst) {
         sweep_stale_mysql(&mut admin, unix_now()).await;
     }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+    let created = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "CREATE DATABASE `{name}` CHARACTER SET utf8mb4"
     )))
     .execute(&mut admin)
-    .await
-    .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+    .await;
     let _ = admin.close().await;
-    let url = with_database(&admin_url, &name);
-    let cleanup = Some(Cleanup::ServerDatabase {
-        admin_url: admin_url.clone(),
-        name,
-    });
-    let pool = sqlx::MySqlPool::connect(&url)
+    created.map_err(failed(format!("cannot create the database {name}")))?;
+    let url = with_database(admin_url, &name);
+    let cleanup = Cleanup::ServerDatabase {
+        admin_url: admin_url.to_owned(),
+        name: name.clone(),
+    };
+    match sqlx::MySqlPool::connect(&url).await {
+        Ok(pool) => Ok(TestDatabase {
+            pool,
+            url,
+            cleanup: Some(cleanup),
+        }),
+        Err(e) => {
+            run_cleanup(cleanup).await;
+            Err(failed(format!("cannot connect to the new database {name}"))(e))
+        }
+    }
+}
+
+/// A fresh in-memory SQLite database: one connection that is never closed by the pool (each
+/// connection to `:memory:` would see its own database), gone when the pool closes.
+#[cfg(feature = "sqlite")]
+pub async fn sqlite_in_memory() -> Result<TestDatabase<sqlx::Sqlite>, FreshDatabaseError> {
+    let url = "sqlite::memory:".to_owned();
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect(&url)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to the test database: {e}"));
-    Some(TestDatabase { pool, url, cleanup })
+        .map_err(failed("cannot open an in-memory SQLite database"))?;
+    Ok(TestDatabase {
+        pool,
+        url,
+        cleanup: None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ use std::borrow::Cow;
 use super::{MigrationsConfig, TransactionMode, VersionScheme};
 
 /// The keys `strata.toml` may have.
-pub const CONFIG_KEYS: [&str; 6] = [
+pub const CONFIG_KEYS: [&str; 7] = [
     "table",
     "lock_timeout_secs",
     "transaction",
     "out_of_order",
     "versions",
     "database_url_env",
+    "require_down",
 ];
 
 /// Parses the text of `strata.toml`. Every key is optional; an unknown key, a value of the
@@ -44,6 +45,16 @@ pub fn parse_config(text: &str) -> Result<MigrationsConfig, Vec<String>> {
             "out_of_order" => match value.as_bool() {
                 Some(b) => {
                     config.out_of_order = b;
+                    Ok(())
+                }
+                None => Err(format!(
+                    "`{key}` must be true or false, found {}",
+                    describe(value)
+                )),
+            },
+            "require_down" => match value.as_bool() {
+                Some(b) => {
+                    config.require_down = b;
                     Ok(())
                 }
                 None => Err(format!(
@@ -139,6 +150,7 @@ mod tests {
             out_of_order = true
             versions = "timestamp"
             database_url_env = "APP_DATABASE_URL"
+            require_down = true
             "#,
         )
         .unwrap();
@@ -151,6 +163,7 @@ mod tests {
                 out_of_order: true,
                 versions: VersionScheme::Timestamp,
                 database_url_env: "APP_DATABASE_URL".into(),
+                require_down: true,
             }
         );
         let config = parse_config("transaction = \"per-migration\"\nversions = \"sequential\"");
@@ -168,6 +181,7 @@ mod tests {
             versions = 1
             table = ""
             database_url_env = []
+            require_down = 1
             "#,
         )
         .unwrap_err();
@@ -177,8 +191,9 @@ mod tests {
                 "`database_url_env` must be a string, found an array",
                 "`lock_timeout_secs` must be a non-negative integer (seconds), found -1",
                 "`out_of_order` must be true or false, found \"yes\"",
+                "`require_down` must be true or false, found 1",
                 "unknown key `tabel`; the keys are `table`, `lock_timeout_secs`, `transaction`, \
-                 `out_of_order`, `versions`, `database_url_env`",
+                 `out_of_order`, `versions`, `database_url_env`, `require_down`",
                 "`table` must not be empty",
                 "`transaction` must be \"per-migration\" or \"all\", found \"each\"",
                 "`versions` must be \"sequential\" or \"timestamp\", found 1",

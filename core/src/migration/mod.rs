@@ -92,6 +92,9 @@ pub struct MigrationsConfig {
     pub versions: VersionScheme,
     /// The environment variable that holds the database URL (`DATABASE_URL`).
     pub database_url_env: Cow<'static, str>,
+    /// Whether `strata::testing::assert_reversible` fails on a version without a down script
+    /// (false: such versions are skipped).
+    pub require_down: bool,
 }
 
 impl MigrationsConfig {
@@ -103,6 +106,7 @@ impl MigrationsConfig {
         out_of_order: false,
         versions: VersionScheme::Sequential,
         database_url_env: Cow::Borrowed("DATABASE_URL"),
+        require_down: false,
     };
 }
 

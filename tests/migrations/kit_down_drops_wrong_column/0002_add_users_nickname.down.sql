@@ -1,0 +1,2 @@
+-- Drops the wrong column.
+ALTER TABLE users DROP COLUMN email;

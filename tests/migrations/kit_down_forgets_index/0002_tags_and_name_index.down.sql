@@ -1,0 +1,2 @@
+-- Forgets the index on users.name.
+DROP TABLE tags;

@@ -1,0 +1,2 @@
+-- Empties the table but keeps it.
+DELETE FROM audit;

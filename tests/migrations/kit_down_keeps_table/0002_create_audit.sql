@@ -1,0 +1,4 @@
+CREATE TABLE audit (
+    id BIGINT NOT NULL PRIMARY KEY,
+    note VARCHAR(200)
+);
