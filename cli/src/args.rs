@@ -200,6 +200,10 @@ written.")]
         /// Write the scripts even when they drop or narrow something (data would be lost).
         #[arg(long)]
         allow_destructive: bool,
+        /// Also drop the tables the database has and the models do not (left alone by
+        /// default: other applications' tables, tables made by hand).
+        #[arg(long)]
+        include_unmanaged: bool,
         /// Replay the migrations on this server instead of in-memory SQLite (a scratch
         /// database is created there and dropped afterwards).
         #[arg(long, value_name = "URL")]

@@ -32,7 +32,6 @@ mod args;
 mod database;
 mod migrate;
 mod model;
-mod pending;
 mod progress;
 mod scaffold;
 
@@ -338,8 +337,19 @@ async fn dispatch_manage(
         ManageCommand::MakeMigration {
             name,
             allow_destructive,
+            include_unmanaged,
             dev_url,
-        } => model::make_migration(ctx, schema, &name, allow_destructive, dev_url.as_deref()).await,
+        } => {
+            model::make_migration(
+                ctx,
+                schema,
+                &name,
+                allow_destructive,
+                include_unmanaged,
+                dev_url.as_deref(),
+            )
+            .await
+        }
         ManageCommand::Check { dev_url } => model::check(ctx, schema, dev_url.as_deref()).await,
     }
 }

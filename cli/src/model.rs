@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use serde_json::json;
-use strata_core::{Dialect, Migrations, Schema, Snapshot};
+use strata_core::{DiffOptions, Dialect, Migrations, Schema, Snapshot};
 
 use crate::database::{BackendKind, Create, Pool, with_pool};
 use crate::scaffold;
@@ -204,25 +204,17 @@ async fn baseline(
     Ok((snapshot, dialect, Baseline::Migrations))
 }
 
-/// Applies every migration to a fresh scratch database and reflects it.
+/// Applies every migration to a fresh scratch database (in-memory SQLite, or a new database
+/// on the `dev_url` server, dropped afterwards) and reflects it.
 async fn replay(
     ctx: &Context<'_>,
     migrations: &Migrations,
     dev_url: Option<&str>,
 ) -> Result<Snapshot, Failure> {
-    if dev_url.is_some() {
-        return Err(Failure(
-            "--dev-url is not supported yet; run without it (in-memory SQLite) or pass --database-url".to_owned(),
-        ));
-    }
-    let db = Pool::connect("sqlite::memory:", Create::IfMissing, &ctx.bin).await?;
-    let migrator = ctx.migrator(migrations);
-    let result = with_pool!(&db, |pool| async {
-        migrator.upgrade(pool).await?;
-        migrator.reflect(pool).await
-    }
-    .await);
-    db.close().await;
+    let result = match dev_url {
+        Some(url) => strata_runtime::scratch::replay_with(url, migrations, None).await,
+        None => strata_runtime::scratch::replay(migrations, None).await,
+    };
     result.map_err(|e| Failure(format!("replaying the migrations failed: {}", ctx.error(e).0)))
 }
 
@@ -263,28 +255,53 @@ pub(crate) async fn make_migration(
     schema: &Schema,
     name: &str,
     allow_destructive: bool,
+    include_unmanaged: bool,
     dev_url: Option<&str>,
 ) -> Result<Output, Failure> {
     let dir = ctx.repository_dir();
     // The name and the folder are checked before any database work.
     scaffold::next_version(&dir, name, &ctx.bin)?;
     let (old, dialect, baseline) = baseline(ctx, dev_url).await?;
-    let plan = crate::pending::diff(&old, &schema.snapshot(), dialect);
+    let plan = strata_core::diff_with(
+        &old,
+        &schema.snapshot(),
+        dialect,
+        &DiffOptions {
+            drop_unmanaged: include_unmanaged,
+        },
+    );
     if plan.is_empty() {
         return Ok(Output {
             text: format!("no changes: the models match {}", baseline.noun()),
             json: json!({ "command": "make-migration", "changes": false }),
         });
     }
-    let warnings: Vec<String> = plan.warnings().iter().map(ToString::to_string).collect();
-    if !warnings.is_empty() && !allow_destructive {
+    if let Some(blocking) = plan.warnings().iter().find(|w| w.blocks()) {
         return Err(Failure(format!(
-            "refusing to write a migration that loses data ({}); pass --allow-destructive to write it anyway",
-            warnings.join("; ")
+            "cannot write this migration: {blocking}; write it by hand (`{} new {name}`)",
+            ctx.bin
         )));
     }
+    let lossy: Vec<String> = plan
+        .warnings()
+        .iter()
+        .filter(|w| w.loses_data())
+        .map(ToString::to_string)
+        .collect();
+    if !lossy.is_empty() && !allow_destructive {
+        return Err(Failure(format!(
+            "refusing to write a migration that loses data: it {}; pass --allow-destructive to write it anyway",
+            lossy.join("; it ")
+        )));
+    }
+    let warnings: Vec<String> = plan.warnings().iter().map(ToString::to_string).collect();
     for warning in &warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: the migration {warning}");
+    }
+    for table in plan.unmanaged_tables() {
+        eprintln!(
+            "note: table `{table}` is not in the models and is left alone (--include-unmanaged drops it)"
+        );
     }
     let new = scaffold::next_version(&dir, name, &ctx.bin)?;
     scaffold::write_version(&new, &plan.up_sql(), &plan.down_sql())?;

@@ -40,6 +40,9 @@ pub(crate) const STRATA_TOML: &str = r#"# Settings of this migration repository.
 
 # The environment variable holding the database URL.
 # database_url_env = "DATABASE_URL"
+
+# Make `strata::testing::assert_reversible` fail on a version without a down script.
+# require_down = false
 "#;
 
 const BUILD_RS: &str = r#"fn main() {
