@@ -215,7 +215,17 @@ async fn replay(
         Some(url) => strata_runtime::scratch::replay_with(url, migrations, None).await,
         None => strata_runtime::scratch::replay(migrations, None).await,
     };
-    result.map_err(|e| Failure(format!("replaying the migrations failed: {}", ctx.error(e).0)))
+    result.map_err(|e| {
+        let error = ctx.error(e).0;
+        Failure(match dev_url {
+            Some(_) => format!(
+                "replaying the migrations into a scratch database on the --dev-url server failed: {error}"
+            ),
+            None => format!(
+                "replaying the migrations into an in-memory SQLite database failed: {error}; scripts written for another database need --dev-url with a server of that kind"
+            ),
+        })
+    })
 }
 
 /// `check`: exit 1 when the models and the baseline differ.
