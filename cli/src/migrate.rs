@@ -211,8 +211,9 @@ fn status_output(versions: &[VersionStatus]) -> Output {
     }
 }
 
+/// Milliseconds to the microsecond: `0.885`, not `0.8852009999999999`.
 fn millis(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
+    duration.as_micros() as f64 / 1000.0
 }
 
 fn unix_seconds(time: SystemTime) -> Option<u64> {

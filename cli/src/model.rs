@@ -144,7 +144,10 @@ async fn drop_all_on(
 
 /// Asks on the terminal; without one, `--yes` is the only way.
 fn confirm(ctx: &Context<'_>, tables: &[&str]) -> Result<(), Failure> {
-    let what = format!("the tables {} and every row in them", tables.join(", "));
+    let what = match tables {
+        [table] => format!("the table {table} and every row in it"),
+        _ => format!("the tables {} and every row in them", tables.join(", ")),
+    };
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Failure(format!(
