@@ -173,7 +173,9 @@ pub(crate) enum ManageCommand {
     #[command(after_help = "Example:\n  strata --database-url sqlite://dev.db create-all")]
     CreateAll,
     /// Drop the models' tables, and so their rows (asks first unless --yes).
-    #[command(after_help = "Examples:\n  strata drop-all\n  strata drop-all --yes   # no question, for scripts")]
+    #[command(
+        after_help = "Examples:\n  strata drop-all\n  strata drop-all --yes   # no question, for scripts"
+    )]
     DropAll {
         /// Do not ask for confirmation.
         #[arg(long)]

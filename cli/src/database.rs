@@ -4,8 +4,8 @@ use std::str::FromStr;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection};
 use strata_core::Dialect;
 
 use crate::Failure;
@@ -74,7 +74,8 @@ pub(crate) enum Create {
 
 impl Pool {
     pub(crate) async fn connect(url: &str, create: Create, bin: &str) -> Result<Pool, Failure> {
-        let connect_error = |e: sqlx::Error| Failure(format!("cannot connect to the database: {e}"));
+        let connect_error =
+            |e: sqlx::Error| Failure(format!("cannot connect to the database: {e}"));
         match BackendKind::from_url(url)? {
             BackendKind::Sqlite => {
                 let mut options = SqliteConnectOptions::from_str(url)
@@ -105,7 +106,8 @@ impl Pool {
                 Ok(Pool::Postgres(pool))
             }
             BackendKind::Mysql => {
-                let options = MySqlConnectOptions::from_str(&mysql_url(url)).map_err(invalid_url)?;
+                let options =
+                    MySqlConnectOptions::from_str(&mysql_url(url)).map_err(invalid_url)?;
                 reachable(&options).await?;
                 let pool = MySqlPoolOptions::new()
                     .max_connections(1)

@@ -193,7 +193,10 @@ impl<'a> Context<'a> {
     }
 
     /// The migrations to run, with scripts for `dialect`.
-    pub(crate) fn migrations(&self, dialect: strata_core::Dialect) -> Result<Cow<'a, Migrations>, Failure> {
+    pub(crate) fn migrations(
+        &self,
+        dialect: strata_core::Dialect,
+    ) -> Result<Cow<'a, Migrations>, Failure> {
         match self.embedded() {
             Some(migrations) => Ok(Cow::Borrowed(migrations)),
             None => Migrations::load(&self.repository_dir(), &[dialect])
@@ -207,7 +210,11 @@ impl<'a> Context<'a> {
         if self.embedded().is_some() {
             migrate::reword_commands(error, &self.bin)
         } else {
-            migrate::reword_for_disk(error, &self.repository_dir().display().to_string(), &self.bin)
+            migrate::reword_for_disk(
+                error,
+                &self.repository_dir().display().to_string(),
+                &self.bin,
+            )
         }
     }
 
@@ -316,7 +323,9 @@ async fn migration_command(ctx: &Context<'_>, command: &StrataCommand) -> Result
         }
         StrataCommand::DbVersion => migrate::db_version(ctx, &migrator, pool).await,
         StrataCommand::Status => migrate::status(ctx, &migrator, pool).await,
-        StrataCommand::Init { .. } | StrataCommand::New { .. } | StrataCommand::CreateModel { .. } => {
+        StrataCommand::Init { .. }
+        | StrataCommand::New { .. }
+        | StrataCommand::CreateModel { .. } => {
             unreachable!("dispatched before a database is opened")
         }
     });

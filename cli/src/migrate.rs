@@ -42,7 +42,9 @@ pub(crate) async fn upgrade<DB: Backend>(
         .await
         .map_err(|e| ctx.error(e))?
         .unwrap_or(0);
-    Ok(report_output("upgrade", "applied", &report, version, &progress))
+    Ok(report_output(
+        "upgrade", "applied", &report, version, &progress,
+    ))
 }
 
 /// Reverts down to `version`, a line per migration as it finishes.
@@ -63,9 +65,7 @@ pub(crate) async fn downgrade<DB: Backend>(
         None
     };
     let progress = Progress::new(ctx.display, "reverted", total);
-    let result = progress
-        .observe(migrator.downgrade(pool, version))
-        .await;
+    let result = progress.observe(migrator.downgrade(pool, version)).await;
     progress.finish();
     let report = result.map_err(|e| ctx.error(e))?;
     let now = migrator
@@ -73,7 +73,13 @@ pub(crate) async fn downgrade<DB: Backend>(
         .await
         .map_err(|e| ctx.error(e))?
         .unwrap_or(0);
-    Ok(report_output("downgrade", "reverted", &report, now, &progress))
+    Ok(report_output(
+        "downgrade",
+        "reverted",
+        &report,
+        now,
+        &progress,
+    ))
 }
 
 pub(crate) async fn version_control<DB: Backend>(
@@ -237,7 +243,11 @@ pub(crate) fn reword_for_disk(error: Error, dir: &str, bin: &str) -> Failure {
             binary_latest,
         } => {
             let list: Vec<String> = versions.iter().map(i64::to_string).collect();
-            let noun = if versions.len() == 1 { "version" } else { "versions" };
+            let noun = if versions.len() == 1 {
+                "version"
+            } else {
+                "versions"
+            };
             let latest = match binary_latest {
                 Some(v) => format!("its latest is {v}"),
                 None => "it has none".to_owned(),
@@ -247,12 +257,18 @@ pub(crate) fn reword_for_disk(error: Error, dir: &str, bin: &str) -> Failure {
                 list.join(", ")
             ))
         }
-        Error::UnknownTarget { version, below, above } => {
+        Error::UnknownTarget {
+            version,
+            below,
+            above,
+        } => {
             let nearest = match (below, above) {
                 (Some(b), Some(a)) => format!("the nearest are {b} and {a}"),
                 (Some(b), None) => format!("the latest is {b}"),
                 (None, Some(a)) => format!("the first is {a}"),
-                (None, None) => format!("`{dir}` has no migrations; `{bin} new <name>` creates one"),
+                (None, None) => {
+                    format!("`{dir}` has no migrations; `{bin} new <name>` creates one")
+                }
             };
             Failure(format!(
                 "version {version} is not a migration of the repository `{dir}`: {nearest}"

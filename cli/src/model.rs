@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use serde_json::json;
-use strata_core::{DiffOptions, Dialect, Migrations, Schema, Snapshot};
+use strata_core::{Dialect, DiffOptions, Migrations, Schema, Snapshot};
 
 use crate::database::{BackendKind, Create, Pool, with_pool};
 use crate::scaffold;
@@ -121,7 +121,8 @@ async fn drop_all_on(
     schema: &Schema,
     yes: bool,
 ) -> Result<Output, Failure> {
-    let before = with_pool!(db, |pool| strata_runtime::reflect(pool).await).map_err(|e| ctx.error(e))?;
+    let before =
+        with_pool!(db, |pool| strata_runtime::reflect(pool).await).map_err(|e| ctx.error(e))?;
     let present: Vec<&str> = table_names(schema)
         .into_iter()
         .filter(|name| before.table(name).is_some())
@@ -135,7 +136,8 @@ async fn drop_all_on(
     if !yes {
         confirm(ctx, &present)?;
     }
-    with_pool!(db, |pool| strata_runtime::drop_all(pool, schema).await).map_err(|e| ctx.error(e))?;
+    with_pool!(db, |pool| strata_runtime::drop_all(pool, schema).await)
+        .map_err(|e| ctx.error(e))?;
     Ok(Output {
         text: format!("dropped {}", present.join(", ")),
         json: json!({ "command": "drop-all", "dropped": present }),
@@ -164,7 +166,9 @@ fn confirm(ctx: &Context<'_>, tables: &[&str]) -> Result<(), Failure> {
     if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
         Ok(())
     } else {
-        Err(Failure("drop-all cancelled; nothing was dropped".to_owned()))
+        Err(Failure(
+            "drop-all cancelled; nothing was dropped".to_owned(),
+        ))
     }
 }
 
@@ -196,7 +200,11 @@ async fn baseline(
         let db = Pool::connect(url, Create::No, &ctx.bin).await?;
         let snapshot = with_pool!(&db, |pool| migrator.reflect(pool).await);
         db.close().await;
-        return Ok((snapshot.map_err(|e| ctx.error(e))?, dialect, Baseline::Database));
+        return Ok((
+            snapshot.map_err(|e| ctx.error(e))?,
+            dialect,
+            Baseline::Database,
+        ));
     }
     let dialect = match dev_url {
         Some(url) => BackendKind::from_url(url)?.dialect(),

@@ -106,7 +106,11 @@ impl Progress {
         if current != version {
             return;
         }
-        let line = format!("{} {version} {name} ({})", state.verb, elapsed(started.elapsed()));
+        let line = format!(
+            "{} {version} {name} ({})",
+            state.verb,
+            elapsed(started.elapsed())
+        );
         state.printed.insert(version);
         if state.lines {
             match &state.bar {

@@ -229,9 +229,8 @@ fn patch_build_rs(text: &str) -> Option<String> {
 
 /// Whether `src/lib.rs` defines `SCHEMA` and `MIGRATIONS` for the manage binary to import.
 fn library_exports_statics(dir: &Path) -> bool {
-    fs::read_to_string(dir.join("src").join("lib.rs")).is_ok_and(|lib| {
-        lib.contains("pub static SCHEMA") && lib.contains("pub static MIGRATIONS")
-    })
+    fs::read_to_string(dir.join("src").join("lib.rs"))
+        .is_ok_and(|lib| lib.contains("pub static SCHEMA") && lib.contains("pub static MIGRATIONS"))
 }
 
 fn has_cli_feature(manifest: &toml::Table) -> bool {
@@ -245,13 +244,19 @@ fn has_cli_feature(manifest: &toml::Table) -> bool {
 
 /// Creates `path` with `text` unless it exists (an existing file is the user's: kept).
 fn write_new(path: &Path, text: &str) -> Result<Step, Failure> {
-    match fs::OpenOptions::new().write(true).create_new(true).open(path) {
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
         Ok(mut file) => {
             file.write_all(text.as_bytes())
                 .map_err(|e| io_failure(path, e))?;
             Ok(Step::Created(path.to_path_buf()))
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Step::Unchanged(path.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            Ok(Step::Unchanged(path.to_path_buf()))
+        }
         Err(e) => Err(io_failure(path, e)),
     }
 }
@@ -349,9 +354,11 @@ pub(crate) fn next_version(dir: &Path, name: &str, bin: &str) -> Result<NewVersi
 }
 
 fn next(version: i64) -> Result<i64, Failure> {
-    version
-        .checked_add(1)
-        .ok_or_else(|| Failure(format!("version {version} is the largest possible: no next version")))
+    version.checked_add(1).ok_or_else(|| {
+        Failure(format!(
+            "version {version} is the largest possible: no next version"
+        ))
+    })
 }
 
 /// A name the file name rule accepts as a plain up script's name.
@@ -369,7 +376,11 @@ fn check_name(name: &str) -> Result<(), Failure> {
 /// Writes both scripts, refusing to overwrite anything.
 pub(crate) fn write_version(new: &NewVersion, up: &str, down: &str) -> Result<(), Failure> {
     for (path, text) in [(&new.up, up), (&new.down, down)] {
-        match fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
             Ok(mut file) => file
                 .write_all(text.as_bytes())
                 .map_err(|e| io_failure(path, e))?,
@@ -449,7 +460,10 @@ mod tests {
         let config = parse_config(STRATA_TOML).unwrap();
         assert_eq!(config, strata_core::MigrationsConfig::DEFAULT);
         // `[imported]` is written by `strata import`, never by hand.
-        for key in strata_core::migration::CONFIG_KEYS.into_iter().filter(|k| *k != "imported") {
+        for key in strata_core::migration::CONFIG_KEYS
+            .into_iter()
+            .filter(|k| *k != "imported")
+        {
             assert!(STRATA_TOML.contains(&format!("# {key} = ")), "{key}");
         }
         // Uncommented, every line still parses: the shown values are real values.

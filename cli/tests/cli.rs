@@ -83,8 +83,12 @@ fn without_elapsed(stdout: &str) -> String {
     let mut text = String::new();
     for line in stdout.lines() {
         if line.starts_with("applied ") || line.starts_with("reverted ") {
-            let (head, time) = line.rsplit_once(" (").unwrap_or_else(|| panic!("no elapsed time: {line}"));
-            let time = time.strip_suffix(" ms)").or_else(|| time.strip_suffix(" s)"));
+            let (head, time) = line
+                .rsplit_once(" (")
+                .unwrap_or_else(|| panic!("no elapsed time: {line}"));
+            let time = time
+                .strip_suffix(" ms)")
+                .or_else(|| time.strip_suffix(" s)"));
             assert!(
                 time.is_some_and(|t| t.parse::<f64>().is_ok()),
                 "bad elapsed time: {line}"
@@ -278,7 +282,8 @@ fn quiet_prints_only_the_result() {
     let (code, stdout, stderr) = strata(dir, &["--database-url", &url, "-q", "upgrade"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(stdout, "the database is at version 3\n");
-    let (code, stdout, stderr) = strata(dir, &["--database-url", &url, "--quiet", "downgrade", "1"]);
+    let (code, stdout, stderr) =
+        strata(dir, &["--database-url", &url, "--quiet", "downgrade", "1"]);
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(stdout, "the database is at version 1\n");
 }
@@ -531,11 +536,19 @@ fn unreachable_server() {
     let workspace = three_migrations();
     // Port 1 on the loopback: nothing listens there, the connection is refused at once.
     assert_eq!(
-        fails(&workspace.dir, "postgres://app@127.0.0.1:1/app", &["status"]),
+        fails(
+            &workspace.dir,
+            "postgres://app@127.0.0.1:1/app",
+            &["status"]
+        ),
         "strata: cannot connect to the database: error communicating with database: Connection refused (os error 111)\n"
     );
     assert_eq!(
-        fails(&workspace.dir, "mariadb://app@127.0.0.1:1/app", &["db-version"]),
+        fails(
+            &workspace.dir,
+            "mariadb://app@127.0.0.1:1/app",
+            &["db-version"]
+        ),
         "strata: cannot connect to the database: error communicating with database: Connection refused (os error 111)\n"
     );
 }
@@ -549,7 +562,10 @@ fn errors_name_the_repository_on_disk() {
     let dir = &workspace.dir;
     ok(dir, &url, &["upgrade"]);
 
-    workspace.write("0002_create_posts.sql", "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n");
+    workspace.write(
+        "0002_create_posts.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+    );
     let stderr = fails(dir, &url, &["upgrade"]);
     assert!(
         stderr.starts_with("strata: migration 2 (0002_create_posts.sql) was changed after it was applied: the database recorded checksum "),
@@ -557,7 +573,8 @@ fn errors_name_the_repository_on_disk() {
     );
     assert!(
         stderr.contains(", the file in `migrations` has ")
-            && stderr.ends_with("; restore the original script and put the change in a new migration\n"),
+            && stderr
+                .ends_with("; restore the original script and put the change in a new migration\n"),
         "{stderr}"
     );
     workspace.write("0002_create_posts.sql", POSTS);

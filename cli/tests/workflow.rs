@@ -20,7 +20,8 @@ struct Project {
 
 impl Project {
     fn new() -> Project {
-        let dir = std::env::temp_dir().join(format!("cli-flow-{}", testing::unique_database_name()));
+        let dir =
+            std::env::temp_dir().join(format!("cli-flow-{}", testing::unique_database_name()));
         std::fs::create_dir_all(dir.join("src")).unwrap();
         std::fs::write(
             dir.join("Cargo.toml"),
@@ -102,7 +103,9 @@ fn stdout(assert: Assert) -> String {
     for line in String::from_utf8(output.stdout).unwrap().lines() {
         if line.starts_with("applied ") || line.starts_with("reverted ") {
             let (head, time) = line.rsplit_once(" (").unwrap();
-            let time = time.strip_suffix(" ms)").or_else(|| time.strip_suffix(" s)"));
+            let time = time
+                .strip_suffix(" ms)")
+                .or_else(|| time.strip_suffix(" s)"));
             assert!(time.is_some_and(|t| t.parse::<f64>().is_ok()), "{line}");
             text.push_str(head);
         } else {
@@ -167,7 +170,11 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
         all.extend_from_slice(args);
         project.manage(models, &all)
     };
-    let baseline = if offline { "the migrations" } else { "the database" };
+    let baseline = if offline {
+        "the migrations"
+    } else {
+        "the database"
+    };
 
     // init, twice.
     assert_eq!(
@@ -178,8 +185,16 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
         stdout(project.strata(&["init"])),
         "nothing to do: `.` is already set up (migrations/, migrations/strata.toml, build.rs, src/bin/manage.rs)\n"
     );
-    assert!(project.read("build.rs").contains("println!(\"cargo:rerun-if-changed=migrations\");"));
-    assert!(project.read("src/bin/manage.rs").contains("strata::cli::run(&SCHEMA, &MIGRATIONS)"));
+    assert!(
+        project
+            .read("build.rs")
+            .contains("println!(\"cargo:rerun-if-changed=migrations\");")
+    );
+    assert!(
+        project
+            .read("src/bin/manage.rs")
+            .contains("strata::cli::run(&SCHEMA, &MIGRATIONS)")
+    );
 
     // new: empty scripts, filled by hand.
     assert_eq!(
@@ -188,8 +203,16 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
     );
     assert_eq!(project.read("migrations/0001_create_users.sql"), "");
     assert_eq!(project.read("migrations/0001_create_users.down.sql"), "");
-    std::fs::write(project.path("migrations/0001_create_users.sql"), create_users(backend)).unwrap();
-    std::fs::write(project.path("migrations/0001_create_users.down.sql"), "DROP TABLE users;\n").unwrap();
+    std::fs::write(
+        project.path("migrations/0001_create_users.sql"),
+        create_users(backend),
+    )
+    .unwrap();
+    std::fs::write(
+        project.path("migrations/0001_create_users.down.sql"),
+        "DROP TABLE users;\n",
+    )
+    .unwrap();
 
     // upgrade, db-version.
     assert_eq!(
@@ -205,7 +228,9 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
     // A model changes: check fails until make-migration has written the migration.
     assert_eq!(
         failure(manage("v2", &["check"])),
-        format!("manage: the models differ from {baseline}: column `users.email` exists only in the models; table `posts` exists only in the models; run `manage make-migration <name>` to write the migration\n")
+        format!(
+            "manage: the models differ from {baseline}: column `users.email` exists only in the models; table `posts` exists only in the models; run `manage make-migration <name>` to write the migration\n"
+        )
     );
     assert_eq!(
         stdout(manage("v2", &["make-migration", "add_email_and_posts"])),
@@ -213,7 +238,11 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
     );
     let up = project.read("migrations/0002_add_email_and_posts.sql");
     assert!(up.contains("posts") && up.contains("email"), "{up}");
-    assert!(project.read("migrations/0002_add_email_and_posts.down.sql").contains("posts"));
+    assert!(
+        project
+            .read("migrations/0002_add_email_and_posts.down.sql")
+            .contains("posts")
+    );
 
     assert_eq!(
         stdout(strata(&["upgrade"])),
@@ -307,8 +336,16 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
 
     // create-model: the database as Rust source, on stdout or into a file.
     let source = stdout(strata(&["create-model"]));
-    for expected in ["#[derive(", "pub struct User", "pub struct Post", "pub email: Option<String>"] {
-        assert!(source.contains(expected), "{expected} missing from:\n{source}");
+    for expected in [
+        "#[derive(",
+        "pub struct User",
+        "pub struct Post",
+        "pub email: Option<String>",
+    ] {
+        assert!(
+            source.contains(expected),
+            "{expected} missing from:\n{source}"
+        );
     }
     assert!(!source.contains("strata_migrations"), "{source}");
     assert_eq!(
@@ -327,10 +364,13 @@ fn workflow(backend: Backend, url: &str, other_url: &str) {
         "manage: refusing to write a migration that loses data: it drops column `users.email` and every value in it; pass --allow-destructive to write it anyway\n"
     );
     assert!(!project.exists("migrations/0003_drop_email.sql"));
-    let written = manage("v1", &["make-migration", "drop_email", "--allow-destructive"])
-        .success()
-        .get_output()
-        .clone();
+    let written = manage(
+        "v1",
+        &["make-migration", "drop_email", "--allow-destructive"],
+    )
+    .success()
+    .get_output()
+    .clone();
     assert_eq!(
         String::from_utf8(written.stdout).unwrap(),
         "created migrations/0003_drop_email.sql\ncreated migrations/0003_drop_email.down.sql\n"
@@ -419,7 +459,11 @@ fn init_patches_an_existing_build_rs_and_keeps_user_files() {
 #[test]
 fn init_imports_the_library_statics_and_names_the_cli_feature() {
     let project = Project::new();
-    std::fs::write(project.path("Cargo.toml"), "[package]\nname = \"my-app\"\nversion = \"0.1.0\"\n\n[dependencies]\nstrata = \"0.1\"\n").unwrap();
+    std::fs::write(
+        project.path("Cargo.toml"),
+        "[package]\nname = \"my-app\"\nversion = \"0.1.0\"\n\n[dependencies]\nstrata = \"0.1\"\n",
+    )
+    .unwrap();
     std::fs::write(
         project.path("src/lib.rs"),
         "pub static SCHEMA: strata::Schema = strata::schema![];\npub static MIGRATIONS: strata::Migrations = strata::embed_migrations!(\"migrations\");\n",
@@ -430,7 +474,10 @@ fn init_imports_the_library_statics_and_names_the_cli_feature() {
         "created migrations/\ncreated migrations/strata.toml\ncreated build.rs\ncreated src/bin/manage.rs\nnext: give the strata dependency the `cli` feature for src/bin/manage.rs: strata = { version = \"0.1\", features = [\"cli\"] }\n"
     );
     let manage = project.read("src/bin/manage.rs");
-    assert!(manage.contains("use my_app::{MIGRATIONS, SCHEMA};"), "{manage}");
+    assert!(
+        manage.contains("use my_app::{MIGRATIONS, SCHEMA};"),
+        "{manage}"
+    );
 }
 
 #[test]
@@ -440,7 +487,11 @@ fn init_errors() {
         failure(project.strata(&["init", "nowhere"])),
         "strata: no Cargo.toml in `nowhere`: run `strata init` in the crate's directory, or pass it (`strata init path/to/crate`)\n"
     );
-    std::fs::write(project.path("Cargo.toml"), "[workspace]\nmembers = [\"app\"]\n").unwrap();
+    std::fs::write(
+        project.path("Cargo.toml"),
+        "[workspace]\nmembers = [\"app\"]\n",
+    )
+    .unwrap();
     assert_eq!(
         failure(project.strata(&["init"])),
         "strata: `Cargo.toml` has no [package] (a workspace root?): run `strata init` in the directory of the crate that embeds the migrations\n"
@@ -485,14 +536,24 @@ fn new_numbers_after_the_highest_version_with_its_padding() {
 fn new_with_timestamp_versions() {
     let project = Project::new();
     std::fs::create_dir_all(project.path("migrations")).unwrap();
-    std::fs::write(project.path("migrations/strata.toml"), "versions = \"timestamp\"\n").unwrap();
+    std::fs::write(
+        project.path("migrations/strata.toml"),
+        "versions = \"timestamp\"\n",
+    )
+    .unwrap();
     let first: serde_json::Value =
         serde_json::from_str(&stdout(project.strata(&["--json", "new", "a"]))).unwrap();
     let second: serde_json::Value =
         serde_json::from_str(&stdout(project.strata(&["--json", "new", "b"]))).unwrap();
-    let (first, second) = (first["version"].as_i64().unwrap(), second["version"].as_i64().unwrap());
+    let (first, second) = (
+        first["version"].as_i64().unwrap(),
+        second["version"].as_i64().unwrap(),
+    );
     // YYYYMMDDHHMMSS, and increasing even within one second.
-    assert!((20_000_101_000_000..30_000_101_000_000).contains(&first), "{first}");
+    assert!(
+        (20_000_101_000_000..30_000_101_000_000).contains(&first),
+        "{first}"
+    );
     assert!(second > first);
     assert!(project.exists(&format!("migrations/{first}_a.sql")));
     assert!(project.exists(&format!("migrations/{second}_b.down.sql")));
@@ -557,7 +618,10 @@ fn help_shows_examples_with_the_binary_name() {
     for (command, example) in [
         ("make-migration", "manage make-migration add_email"),
         ("check", "manage check"),
-        ("create-all", "manage --database-url sqlite://dev.db create-all"),
+        (
+            "create-all",
+            "manage --database-url sqlite://dev.db create-all",
+        ),
         ("drop-all", "manage drop-all --yes"),
         ("upgrade", "manage upgrade --to 3"),
         ("new", "manage new create_users"),
@@ -586,7 +650,14 @@ fn offline_comparison_errors() {
     assert_eq!(
         failure(project.manage(
             "v1",
-            &["--migrations", "migrations", "make-migration", "x", "--dev-url", "postgres://app@127.0.0.1:1/app"]
+            &[
+                "--migrations",
+                "migrations",
+                "make-migration",
+                "x",
+                "--dev-url",
+                "postgres://app@127.0.0.1:1/app"
+            ]
         )),
         "manage: replaying the migrations into a scratch database on the --dev-url server failed: cannot make a scratch database: cannot connect to the PostgreSQL server: error communicating with database: Connection refused (os error 111)\n"
     );
