@@ -188,7 +188,7 @@ impl<'a> Context<'a> {
     }
 
     /// The embedded migrations, unless `--migrations` names a repository on disk.
-    fn embedded(&self) -> Option<&'a Migrations> {
+    pub(crate) fn embedded(&self) -> Option<&'a Migrations> {
         self.embedded.filter(|_| self.global.migrations.is_none())
     }
 

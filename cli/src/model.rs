@@ -211,6 +211,30 @@ async fn baseline(
         None => Dialect::Sqlite,
     };
     let migrations = ctx.migrations(dialect)?;
+    if let Some(embedded) = ctx.embedded() {
+        // A script written since this binary was built (make-migration without a rebuild)
+        // is not in the replay: the comparison would ask for the same change again.
+        let dir = ctx.repository_dir();
+        let missing: Vec<String> = scaffold::disk_versions(&dir)
+            .into_iter()
+            .filter(|v| embedded.get(*v).is_none())
+            .map(|v| v.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure(format!(
+                "`{}` has {} {} that this build does not embed: rebuild it (`cargo run --bin {}` does, with the build.rs line `strata init` writes), or pass --migrations {}",
+                dir.display(),
+                if missing.len() == 1 {
+                    "version"
+                } else {
+                    "versions"
+                },
+                missing.join(", "),
+                ctx.bin,
+                dir.display()
+            )));
+        }
+    }
     let snapshot = replay(ctx, &migrations, dev_url).await?;
     Ok((snapshot, dialect, Baseline::Migrations))
 }

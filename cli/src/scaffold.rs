@@ -353,6 +353,20 @@ pub(crate) fn next_version(dir: &Path, name: &str, bin: &str) -> Result<NewVersi
     })
 }
 
+/// The versions of the migration files in `dir` (none when it does not exist).
+pub(crate) fn disk_versions(dir: &Path) -> std::collections::BTreeSet<i64> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Default::default();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
+        .filter(|name| is_sql_file_name(name))
+        .filter_map(|name| parse_file_name(&name).ok())
+        .map(|parsed| parsed.version)
+        .collect()
+}
+
 fn next(version: i64) -> Result<i64, Failure> {
     version.checked_add(1).ok_or_else(|| {
         Failure(format!(

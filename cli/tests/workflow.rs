@@ -598,6 +598,15 @@ fn manage_runs_its_embedded_migrations() {
         stdout(project.manage("v1", &["check"])),
         "in sync: the models match the migrations\n"
     );
+    // A script added since the build: the offline comparison would miss it.
+    std::fs::create_dir_all(project.path("migrations")).unwrap();
+    std::fs::write(project.path("migrations/0001_create_users.sql"), "").unwrap();
+    std::fs::write(project.path("migrations/0002_add_email.sql"), "").unwrap();
+    assert_eq!(
+        failure(project.manage("v2", &["make-migration", "add_posts"])),
+        "manage: `migrations` has version 2 that this build does not embed: rebuild it (`cargo run --bin manage` does, with the build.rs line `strata init` writes), or pass --migrations migrations\n"
+    );
+    assert!(!project.exists("migrations/0003_add_posts.sql"));
     assert_eq!(
         failure(project.manage("v1", &["--database-url", &url, "downgrade", "5"])),
         "manage: cannot downgrade to version 5: it is not applied (applied: 1); pass 0 or an applied version\n"
@@ -607,6 +616,25 @@ fn manage_runs_its_embedded_migrations() {
 #[test]
 fn help_shows_examples_with_the_binary_name() {
     let project = Project::new();
+    let strata_commands = [
+        "init",
+        "new",
+        "upgrade",
+        "downgrade",
+        "version-control",
+        "db-version",
+        "status",
+        "create-model",
+    ];
+    for command in strata_commands {
+        let help = stdout(project.strata(&[command, "--help"]));
+        assert!(help.contains("\nExample"), "{command} --help: {help}");
+    }
+    let manage_commands = ["create-all", "drop-all", "make-migration", "check"];
+    for command in strata_commands.into_iter().chain(manage_commands) {
+        let help = stdout(project.manage("v1", &[command, "--help"]));
+        assert!(help.contains("\nExample"), "{command} --help: {help}");
+    }
     for (command, example) in [
         ("init", "strata init crates/app"),
         ("new", "strata new create_users"),
