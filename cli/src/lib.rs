@@ -288,46 +288,53 @@ fn url_variable(dir: &Path) -> Result<String, Failure> {
 
 /// The subcommands of `strata`.
 async fn dispatch(ctx: &Context<'_>, command: &StrataCommand) -> Result<Output, Failure> {
-    match command {
-        StrataCommand::Init { dir } => scaffold::init(dir),
-        StrataCommand::New { name } => scaffold::new(&ctx.repository_dir(), name, &ctx.bin),
-        StrataCommand::CreateModel { out, force } => {
-            model::create_model(ctx, out.as_deref(), *force).await
+    match *command {
+        StrataCommand::Init { ref dir } => scaffold::init(dir),
+        StrataCommand::New { ref name } => scaffold::new(&ctx.repository_dir(), name, &ctx.bin),
+        StrataCommand::CreateModel { ref out, force } => {
+            model::create_model(ctx, out.as_deref(), force).await
         }
-        StrataCommand::Upgrade { .. }
-        | StrataCommand::Downgrade { .. }
-        | StrataCommand::VersionControl { .. }
-        | StrataCommand::DbVersion
-        | StrataCommand::Status => migration_command(ctx, command).await,
+        StrataCommand::Upgrade { to } => migration_command(ctx, Operation::Upgrade { to }).await,
+        StrataCommand::Downgrade { version } => {
+            migration_command(ctx, Operation::Downgrade { version }).await
+        }
+        StrataCommand::VersionControl { version, force } => {
+            migration_command(ctx, Operation::VersionControl { version, force }).await
+        }
+        StrataCommand::DbVersion => migration_command(ctx, Operation::DbVersion).await,
+        StrataCommand::Status => migration_command(ctx, Operation::Status).await,
     }
 }
 
-/// The commands that run or read the migrations on a database.
-async fn migration_command(ctx: &Context<'_>, command: &StrataCommand) -> Result<Output, Failure> {
+/// What runs or reads the migrations on a database.
+#[derive(Debug, Clone, Copy)]
+enum Operation {
+    Upgrade { to: Option<i64> },
+    Downgrade { version: i64 },
+    VersionControl { version: Option<i64>, force: bool },
+    DbVersion,
+    Status,
+}
+
+async fn migration_command(ctx: &Context<'_>, operation: Operation) -> Result<Output, Failure> {
     let url = ctx.database_url()?;
     let dialect = BackendKind::from_url(&url)?.dialect();
     let migrations = ctx.migrations(dialect)?;
-    let create = match command {
-        StrataCommand::Upgrade { .. } | StrataCommand::VersionControl { .. } => Create::IfMissing,
+    // Only the commands that build a schema may create a missing SQLite file.
+    let create = match operation {
+        Operation::Upgrade { .. } | Operation::VersionControl { .. } => Create::IfMissing,
         _ => Create::No,
     };
     let db = Pool::connect(&url, create, &ctx.bin).await?;
     let migrator = ctx.migrator(&migrations);
-    let output = with_pool!(&db, |pool| match command {
-        StrataCommand::Upgrade { to } => migrate::upgrade(ctx, &migrator, pool, *to).await,
-        StrataCommand::Downgrade { version } => {
-            migrate::downgrade(ctx, &migrator, pool, *version).await
+    let output = with_pool!(&db, |pool| match operation {
+        Operation::Upgrade { to } => migrate::upgrade(ctx, &migrator, pool, to).await,
+        Operation::Downgrade { version } => migrate::downgrade(ctx, &migrator, pool, version).await,
+        Operation::VersionControl { version, force } => {
+            migrate::version_control(ctx, migrator, pool, version, force).await
         }
-        StrataCommand::VersionControl { version, force } => {
-            migrate::version_control(ctx, migrator, pool, *version, *force).await
-        }
-        StrataCommand::DbVersion => migrate::db_version(ctx, &migrator, pool).await,
-        StrataCommand::Status => migrate::status(ctx, &migrator, pool).await,
-        StrataCommand::Init { .. }
-        | StrataCommand::New { .. }
-        | StrataCommand::CreateModel { .. } => {
-            unreachable!("dispatched before a database is opened")
-        }
+        Operation::DbVersion => migrate::db_version(ctx, &migrator, pool).await,
+        Operation::Status => migrate::status(ctx, &migrator, pool).await,
     });
     db.close().await;
     output
