@@ -590,3 +590,25 @@ fn errors_name_the_repository_on_disk() {
         "strata: version 7 is not a migration of the repository `migrations`: the latest is 2\n"
     );
 }
+
+/// Each migration's line is printed when it finishes, so the ones that ran are on stdout
+/// even when a later one fails.
+#[test]
+fn lines_are_printed_as_migrations_finish() {
+    let workspace = three_migrations();
+    workspace.write(
+        "0003_create_tags.sql",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY);\nINSERT INTO tag_typo VALUES (1);\n",
+    );
+    let url = workspace.sqlite_url();
+    let (code, stdout, stderr) = strata(&workspace.dir, &["--database-url", &url, "upgrade"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        without_elapsed(&stdout),
+        "applied 1 create_users\napplied 2 create_posts\n"
+    );
+    assert!(
+        stderr.starts_with("strata: migration 3 (0003_create_tags.sql) failed at statement 2 `INSERT INTO tag_typo VALUES (1)`: "),
+        "{stderr}"
+    );
+}
