@@ -95,6 +95,7 @@ pub use strata_core::{
     ColumnDefault, ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot, Snapshot, SnapshotDiff,
     TableSnapshot,
 };
+pub use strata_core::{ObjectKind, UnmanagedObject};
 
 // make_update_script_for_model: the script from one schema to the next, and back.
 pub use strata_core::{DiffOptions, Plan, Warning, diff, diff_with};
@@ -248,12 +249,95 @@ pub use strata_core::{DiffOptions, Plan, Warning, diff, diff_with};
 /// anything is created. Constraint and index names are `<table>_pkey`, `<table>_<cols>_key`
 /// (unique), `<table>_<cols>_idx` and `<table>_<cols>_fkey`, shortened with a hash suffix past
 /// PostgreSQL's 63 bytes or MySQL's 64 characters.
+///
+/// # Writing a database as Rust (create_model)
+///
+/// [`Snapshot::to_rust_source`] writes a reflected schema as Rust: one `#[derive(Table)]` struct
+/// per table with every attribute `create_all` needs to reproduce it, and a `SCHEMA` static.
+/// Paste it into your crate to start model-first from an existing database:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = strata::sqlx::sqlite::SqlitePoolOptions::new()
+///     .max_connections(1)
+///     .connect("sqlite::memory:")
+///     .await?;
+/// strata::sqlx::raw_sql(
+///     r#"CREATE TABLE "order" (
+///            id INTEGER PRIMARY KEY, customer VARCHAR(64) NOT NULL,
+///            placed_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+///            parent_id BIGINT REFERENCES "order" (id) ON DELETE SET NULL,
+///            price DECIMAL(10,2));
+///        CREATE INDEX order_customer ON "order" (customer);
+///        CREATE VIEW big_orders AS SELECT * FROM "order" WHERE price > 100;"#,
+/// )
+/// .execute(&pool)
+/// .await?;
+///
+/// let source = strata::runtime::reflect(&pool).await?.to_rust_source();
+/// assert_eq!(
+///     source,
+///     r#"// Written by strata from a SQLite database: one struct per table.
+/// // The field types need the crates `chrono`, `rust_decimal` and strata's features of the same names.
+///
+/// #[derive(strata::Table)]
+/// pub struct Order {
+///     #[column(primary_key, auto_increment)]
+///     pub id: i64,
+///     #[column(length = 64, index)]
+///     pub customer: String,
+///     #[column(default_sql = "CURRENT_TIMESTAMP")]
+///     pub placed_at: chrono::NaiveDateTime,
+///     #[column(references = Self, on_delete = "set_null")]
+///     pub parent_id: Option<i64>,
+///     // `DECIMAL(10,2)` is outside strata's type mapping: read as `rust_decimal::Decimal`
+///     #[column(sql_type = "DECIMAL(10,2)")]
+///     pub price: Option<rust_decimal::Decimal>,
+/// }
+///
+/// pub static SCHEMA: strata::Schema = strata::schema![Order];
+/// "#
+/// );
+///
+/// // The view is not a table: it is named here instead of being dropped silently.
+/// let skipped = strata::runtime::unmanaged_objects(&pool).await?;
+/// assert_eq!(skipped[0].to_string(), "view `big_orders`");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// - Names: table `order_line` becomes `OrderLine`, column `userId` becomes `user_id`; a name
+///   that is a Rust keyword or no identifier at all (`type`, `2fa`, `Unit Price`) keeps its
+///   database name through `#[table(name = ..)]` / `#[column(rename = ..)]`.
+/// - Types: each column gets the Rust type of its [`SqlType`]
+///   ([`ColumnType`] lists them; chrono for dates and times). [`reflect`](runtime::reflect)
+///   never fails on a type outside that mapping: the column has
+///   [`type_known`](ColumnSnapshot::type_known) false, its exact type in
+///   [`db_type`](ColumnSnapshot::db_type) and the closest logical type (text for PostgreSQL
+///   arrays, enums, ranges, `citext`, MySQL `ENUM`/`SET`; bytes for spatial types; a domain's
+///   base type; `Decimal` for `numeric(10,2)`; `i64` for MySQL's `BIGINT UNSIGNED`). The source
+///   keeps the exact type with `sql_type = ".."` and says so in a comment. PostgreSQL enums and
+///   domains must exist before `create_all` (it creates tables only).
+/// - Keys: `serial`, identity, `AUTO_INCREMENT` and SQLite's `INTEGER PRIMARY KEY` columns are
+///   `auto_increment`; composite primary keys, uniques and indexes go on the struct; foreign
+///   keys become `references` with their actions.
+/// - What has no attribute is left out and said in a comment above the struct: a foreign key
+///   over several columns, one to a table outside the schema, one closing a cycle between
+///   tables (which `schema!` rejects; add it in a migration). CHECK constraints and
+///   generated columns (both listed below), SQLite's `AUTOINCREMENT` keyword and collations are
+///   not reflected.
+/// - [`unmanaged_objects`](runtime::unmanaged_objects) names what `reflect` leaves out: views,
+///   materialized views, triggers, sequences not owned by a column, partial, expression and
+///   descending indexes, PostgreSQL's GIN, GiST and other non-B-tree indexes, MySQL's prefix, full-text
+///   and spatial indexes, CHECK constraints (PostgreSQL, MySQL/MariaDB), PostgreSQL exclusion
+///   constraints and generated columns.
 pub mod runtime {
     pub use strata_runtime::{
         connect, db_version, downgrade, status, upgrade, upgrade_or_create, upgrade_to,
         version_control,
     };
-    pub use strata_runtime::{create_all, drop_all, reflect};
+    pub use strata_runtime::{create_all, drop_all, reflect, unmanaged_objects};
 }
 
 /// The migration test kit: one-line tests that check a migration repository from the project's

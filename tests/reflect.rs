@@ -189,3 +189,352 @@ async fn mysql_hand_written_schema() {
     ));
     db.close().await;
 }
+
+/// Asserts a reflected column's closest logical type, exactness, exact type and auto-increment.
+fn assert_column(
+    snapshot: &strata::Snapshot,
+    table: &str,
+    column: &str,
+    expected: (SqlType, bool, &str, bool),
+) {
+    let c = snapshot
+        .table(table)
+        .and_then(|t| t.column(column))
+        .unwrap_or_else(|| panic!("no column {table}.{column} in {snapshot:#?}"));
+    assert_eq!(
+        (
+            c.sql_type,
+            c.type_known,
+            c.db_type.as_deref().unwrap_or_default(),
+            c.auto_increment
+        ),
+        expected,
+        "{table}.{column}"
+    );
+}
+
+fn unmanaged(objects: &[strata::UnmanagedObject]) -> Vec<String> {
+    objects.iter().map(ToString::to_string).collect()
+}
+
+#[tokio::test]
+async fn sqlite_types_outside_the_mapping_and_unmanaged_objects() {
+    let db = testing::sqlite().await;
+    run(
+        &db.pool,
+        "CREATE TABLE t (
+             id INTEGER PRIMARY KEY AUTOINCREMENT, big UNSIGNED BIG INT, name NATIVE CHARACTER(70),
+             price DECIMAL(10,5), raw, ratio FLOAT64, at DATETIME,
+             twice INTEGER GENERATED ALWAYS AS (id * 2) VIRTUAL);
+         CREATE TABLE w (id INTEGER PRIMARY KEY, v TEXT) WITHOUT ROWID;
+         CREATE INDEX t_lower ON t (lower(name));
+         CREATE INDEX t_partial ON t (big) WHERE big > 0;
+         CREATE INDEX t_at ON t (at);
+         CREATE INDEX t_at_desc ON t (at DESC);
+         CREATE VIEW v AS SELECT id FROM t;
+         CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN SELECT 1; END;",
+    )
+    .await;
+    let live = strata::runtime::reflect(&db.pool).await.unwrap();
+    assert_column(&live, "t", "id", (SqlType::BigInt, true, "INTEGER", true));
+    // A WITHOUT ROWID table has no rowid for its INTEGER key to alias: nothing numbers it.
+    assert_column(&live, "w", "id", (SqlType::BigInt, true, "INTEGER", false));
+    assert_column(
+        &live,
+        "t",
+        "big",
+        (SqlType::BigInt, false, "UNSIGNED BIG INT", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "name",
+        (SqlType::Text, false, "NATIVE CHARACTER(70)", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "price",
+        (SqlType::Decimal, false, "DECIMAL(10,5)", false),
+    );
+    assert_column(&live, "t", "raw", (SqlType::Blob, false, "", false));
+    assert_column(
+        &live,
+        "t",
+        "ratio",
+        (SqlType::Double, false, "FLOAT64", false),
+    );
+    // Partial and expression indexes are not in the snapshot: they are listed instead.
+    let t = live.table("t").unwrap();
+    let indexes: Vec<_> = t.indexes.iter().map(|i| i.name.as_deref()).collect();
+    assert_eq!(indexes, [Some("t_at")]);
+    let objects = strata::runtime::unmanaged_objects(&db.pool).await.unwrap();
+    assert_eq!(
+        unmanaged(&objects),
+        [
+            "view `v`",
+            "trigger `t_touch` on table `t`",
+            "index `t_at_desc` on table `t`",
+            "index `t_lower` on table `t`",
+            "index `t_partial` on table `t`",
+            "generated column `twice` on table `t`"
+        ]
+    );
+    assert!(t.column("twice").is_none());
+    db.close().await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_types_outside_the_mapping_and_unmanaged_objects() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    run(
+        &db.pool,
+        "CREATE TYPE mood AS ENUM ('sad', 'happy');
+         CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+         CREATE SEQUENCE ticket_numbers;
+         CREATE TABLE t (
+             id serial PRIMARY KEY,
+             big bigserial,
+             tags integer[], names text[][],
+             feeling mood DEFAULT 'happy', amount positive,
+             during tstzrange, seats int4range,
+             price numeric(10,2) CHECK (price >= 0), plain numeric, code character(3),
+             addr inet, doc json, twice bigint GENERATED ALWAYS AS (id * 2) STORED,
+             CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&),
+             ident bigint GENERATED ALWAYS AS IDENTITY);
+         CREATE INDEX t_lower ON t (lower(code));
+         CREATE INDEX t_partial ON t (price) WHERE price > 0;
+         CREATE INDEX t_tags ON t USING gin (tags);
+         CREATE INDEX t_plain ON t (plain);
+         CREATE INDEX t_plain_desc ON t (plain DESC);
+         CREATE VIEW v AS SELECT id FROM t;
+         CREATE MATERIALIZED VIEW mv AS SELECT id FROM t;
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();",
+    )
+    .await;
+    let live = strata::runtime::reflect(&db.pool).await.unwrap();
+    assert_column(&live, "t", "id", (SqlType::Integer, true, "integer", true));
+    assert_column(&live, "t", "big", (SqlType::BigInt, true, "bigint", true));
+    assert_column(&live, "t", "ident", (SqlType::BigInt, true, "bigint", true));
+    assert_column(
+        &live,
+        "t",
+        "tags",
+        (SqlType::Text, false, "integer[]", false),
+    );
+    assert_column(&live, "t", "names", (SqlType::Text, false, "text[]", false));
+    assert_column(&live, "t", "feeling", (SqlType::Text, false, "mood", false));
+    assert_column(
+        &live,
+        "t",
+        "amount",
+        (SqlType::Integer, false, "positive", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "during",
+        (SqlType::Text, false, "tstzrange", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "seats",
+        (SqlType::Text, false, "int4range", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "price",
+        (SqlType::Decimal, false, "numeric(10,2)", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "plain",
+        (SqlType::Decimal, true, "numeric", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "code",
+        (SqlType::Text, false, "character(3)", false),
+    );
+    assert_column(&live, "t", "addr", (SqlType::Text, false, "inet", false));
+    assert_column(&live, "t", "doc", (SqlType::Json, true, "json", false));
+    let t = live.table("t").unwrap();
+    assert_eq!(
+        t.column("feeling").unwrap().default,
+        Some(ColumnDefault::Str("happy".to_owned()))
+    );
+    assert_eq!(t.column("big").unwrap().default, None);
+    // A generated column's expression is not a default.
+    assert_eq!(t.column("twice").unwrap().default, None);
+    let indexes: Vec<_> = t.indexes.iter().map(|i| i.name.clone()).collect();
+    assert_eq!(indexes, [Some("t_plain".to_owned())]);
+    // citext ships with PostgreSQL's contrib package, which a server may lack.
+    let citext = sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS citext")
+        .execute(&db.pool)
+        .await;
+    match citext {
+        Ok(_) => {
+            run(&db.pool, "CREATE TABLE c (email citext)").await;
+            let live = strata::runtime::reflect(&db.pool).await.unwrap();
+            assert_column(&live, "c", "email", (SqlType::Text, false, "citext", false));
+            run(&db.pool, "DROP TABLE c; DROP EXTENSION citext").await;
+        }
+        Err(e) => eprintln!("citext not checked: the extension is not available here ({e})"),
+    }
+    let objects = strata::runtime::unmanaged_objects(&db.pool).await.unwrap();
+    assert_eq!(
+        unmanaged(&objects),
+        [
+            "view `v`",
+            "materialized view `mv`",
+            "trigger `t_touch` on table `t`",
+            "sequence `ticket_numbers`",
+            "index `t_lower` on table `t`",
+            "index `t_partial` on table `t`",
+            "index `t_plain_desc` on table `t`",
+            "index `t_tags` on table `t`",
+            "check constraint `t_price_check` on table `t`",
+            "exclusion constraint `no_overlap` on table `t`",
+            "generated column `twice` on table `t`"
+        ]
+    );
+    db.close().await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn mysql_types_outside_the_mapping_and_unmanaged_objects() {
+    let Some(db) = testing::mysql().await else {
+        return;
+    };
+    run(
+        &db.pool,
+        "CREATE TABLE t (
+             id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
+             small TINYINT UNSIGNED, mid SMALLINT UNSIGNED, normal INT UNSIGNED,
+             kind ENUM('a', 'b') NOT NULL DEFAULT 'b', tags SET('x', 'y'),
+             spot POINT, area POLYGON, shape GEOMETRY,
+             price DECIMAL(10,2), yr YEAR, code CHAR(3), body LONGTEXT, at DATETIME, doc JSON,
+             twice BIGINT GENERATED ALWAYS AS (id * 2) VIRTUAL,
+             CONSTRAINT positive_price CHECK (price >= 0),
+             INDEX body_prefix (body(10)), FULLTEXT INDEX code_words (code), INDEX t_at (at),
+             INDEX t_at_desc (at DESC));
+         CREATE VIEW v AS SELECT id FROM t;
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW SET NEW.small = 1;",
+    )
+    .await;
+    let live = strata::runtime::reflect(&db.pool).await.unwrap();
+    let exact = |column: &str| {
+        live.table("t")
+            .and_then(|t| t.column(column))
+            .and_then(|c| c.db_type.clone())
+            .unwrap_or_default()
+    };
+    // MariaDB reports display widths (`bigint(20) unsigned`), MySQL 8 does not.
+    assert_column(
+        &live,
+        "t",
+        "id",
+        (SqlType::BigInt, false, &exact("id"), true),
+    );
+    assert!(exact("id").ends_with("unsigned"), "{}", exact("id"));
+    assert_column(
+        &live,
+        "t",
+        "small",
+        (SqlType::UnsignedTinyInt, true, &exact("small"), false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "mid",
+        (SqlType::UnsignedSmallInt, true, &exact("mid"), false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "normal",
+        (SqlType::UnsignedInteger, true, &exact("normal"), false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "kind",
+        (SqlType::Text, false, "enum('a','b')", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "tags",
+        (SqlType::Text, false, "set('x','y')", false),
+    );
+    assert_column(&live, "t", "spot", (SqlType::Blob, false, "point", false));
+    assert_column(&live, "t", "area", (SqlType::Blob, false, "polygon", false));
+    assert_column(
+        &live,
+        "t",
+        "shape",
+        (SqlType::Blob, false, "geometry", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "price",
+        (SqlType::Decimal, false, "decimal(10,2)", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "yr",
+        (SqlType::SmallInt, false, &exact("yr"), false),
+    );
+    assert_column(&live, "t", "code", (SqlType::Text, false, "char(3)", false));
+    assert_column(
+        &live,
+        "t",
+        "body",
+        (SqlType::Text, false, "longtext", false),
+    );
+    assert_column(
+        &live,
+        "t",
+        "at",
+        (SqlType::Timestamp, true, "datetime", false),
+    );
+    assert_eq!(
+        live.table("t").unwrap().column("kind").unwrap().default,
+        Some(ColumnDefault::Str("b".to_owned()))
+    );
+    let names: Vec<&str> = live.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["t"], "the view is not a table");
+    let objects = strata::runtime::unmanaged_objects(&db.pool).await.unwrap();
+    assert_eq!(
+        unmanaged(&objects),
+        [
+            "view `v`",
+            "trigger `t_touch` on table `t`",
+            "index `body_prefix` on table `t`",
+            "index `code_words` on table `t`",
+            "index `t_at_desc` on table `t`",
+            "check constraint `positive_price` on table `t`",
+            "generated column `twice` on table `t`"
+        ]
+    );
+    let indexes: Vec<_> = live
+        .table("t")
+        .unwrap()
+        .indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    assert_eq!(indexes, [Some("t_at".to_owned())]);
+    db.close().await;
+}

@@ -16,6 +16,7 @@ mod schema_check;
 pub mod snapshot;
 pub mod sql_split;
 pub mod table;
+pub mod unmanaged;
 
 pub use dialect::Dialect;
 pub use diff::{DiffOptions, Plan, Warning, diff, diff_with};
@@ -32,3 +33,4 @@ pub use snapshot::{
 };
 pub use sql_split::{SplitError, Statement, split_statements};
 pub use table::Table;
+pub use unmanaged::{ObjectKind, UnmanagedObject};

@@ -259,11 +259,13 @@ impl<'s> Writer<'s> {
             }
         }
         for index in &table.indexes {
-            // MySQL adds an index named after a foreign key that has none: it comes back with
-            // the foreign key.
+            // MySQL adds an index to a foreign key that has none, named after the constraint
+            // (or, for an unnamed one, after its column): it comes back with the foreign key.
             let implicit = self.dialect() == Some(Dialect::Mysql)
                 && table.foreign_keys.iter().enumerate().any(|(fi, fk)| {
-                    fk.name == index.name
+                    let index_name = index.name.as_deref();
+                    (index_name == fk.name.as_deref()
+                        || index_name == fk.columns.first().map(String::as_str))
                         && fk.columns == index.columns
                         && self.kept_foreign_keys.contains(&(ti, fi))
                 });
@@ -347,7 +349,12 @@ impl<'s> Writer<'s> {
             (None, Some(t)) => Some(t),
             (Some(d), Some(t)) => (!column.type_known
                 || rust_logical != column.sql_type
-                || !declared_as_strata_declares(d, column.sql_type, t, false))
+                || !declared_as_strata_declares(
+                    d,
+                    column.sql_type,
+                    t,
+                    is_key_column(self.snapshot, facts.table, &column.name),
+                ))
             .then_some(t),
         };
         let sql_type = match sql_type {
@@ -409,6 +416,10 @@ impl<'s> Writer<'s> {
         {
             attrs.push(format!("references = {target}"));
             for (key, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
+                // InnoDB checks RESTRICT and NO ACTION alike, and reports its default as
+                // RESTRICT: nothing to write there either.
+                let action = action
+                    .filter(|a| !(dialect == Some(Dialect::Mysql) && *a == FkAction::Restrict));
                 if let Some(word) = action.and_then(action_word) {
                     attrs.push(format!("{key} = \"{word}\""));
                 }
@@ -469,6 +480,22 @@ struct ColumnFacts<'a> {
     unique: bool,
     index: bool,
     references: Option<&'a ForeignKeySnapshot>,
+}
+
+/// Whether `column` is in a key, unique constraint, index or foreign key of `table`, or is
+/// referenced by a foreign key: where MySQL needs a key-able type, so strata declares a `String`
+/// without length `VARCHAR(255)` there.
+fn is_key_column(snapshot: &Snapshot, table: &TableSnapshot, column: &str) -> bool {
+    let has = |columns: &[String]| columns.iter().any(|c| c == column);
+    has(&table.primary_key)
+        || table.uniques.iter().any(|u| has(&u.columns))
+        || table.indexes.iter().any(|i| has(&i.columns))
+        || table.foreign_keys.iter().any(|fk| has(&fk.columns))
+        || snapshot.tables.iter().any(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|fk| fk.ref_table == table.name && has(&fk.ref_columns))
+        })
 }
 
 fn describe_foreign_key(fk: &ForeignKeySnapshot) -> String {
@@ -550,10 +577,16 @@ fn rust_str(text: &str) -> String {
 fn struct_name(table: &str) -> String {
     let mut out = String::new();
     for part in table.split(|c: char| !c.is_ascii_alphanumeric()) {
+        // An all-caps word (`ORDER`, `HTTP`) is one word, not an acronym run: `Order`, `Http`.
+        let shouting = !part.chars().any(|c| c.is_ascii_lowercase());
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
-            out.extend(chars);
+            if shouting {
+                out.extend(chars.map(|c| c.to_ascii_lowercase()));
+            } else {
+                out.extend(chars);
+            }
         }
     }
     if out.is_empty() {

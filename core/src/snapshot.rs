@@ -41,8 +41,10 @@ pub struct TableSnapshot {
 pub struct ColumnSnapshot {
     /// The column's name.
     pub name: String,
-    /// The logical type; for a database type outside strata's mapping, the closest one
-    /// (`Text`), with `type_known` false.
+    /// The logical type; for a database type outside strata's mapping, the closest one (the
+    /// one whose Rust type reads its values best: `Text` for enums, arrays and ranges, `Blob`
+    /// for spatial types, a domain's base type, `Decimal` for `numeric(10,2)`), with
+    /// `type_known` false.
     pub sql_type: SqlType,
     /// Whether `sql_type` is an exact mapping of `db_type`.
     pub type_known: bool,

@@ -30,7 +30,7 @@ pub use connect::{
 pub use create::{create_all, drop_all};
 pub use error::Error;
 pub use migrator::Migrator;
-pub use reflect::reflect;
+pub use reflect::{reflect, unmanaged_objects};
 pub use report::{MigrationRun, Report, VersionState, VersionStatus};
 pub use strata_core::{Migrations, TransactionMode};
 

@@ -9,7 +9,8 @@ use strata_core::ddl::quote_str;
 use strata_core::reflect_types::reflected_type;
 use strata_core::snapshot::parse_reported_default;
 use strata_core::{
-    ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, Snapshot, TableSnapshot,
+    ColumnSnapshot, Dialect, FkAction, ForeignKeySnapshot, IndexSnapshot, ObjectKind, Snapshot,
+    TableSnapshot, UnmanagedObject,
 };
 
 use crate::backend::{Backend, Value, ValueKind};
@@ -116,16 +117,19 @@ async fn reflect_sqlite<DB: Backend>(
         conn,
         "sqlite_master",
         format!(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' \
-             ESCAPE '\\' AND name <> {} ORDER BY name",
+            "SELECT m.name, COALESCE((SELECT l.wr FROM pragma_table_list(m.name) l \
+               WHERE l.schema = 'main'), 0) \
+             FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' \
+             ESCAPE '\\' AND m.name <> {} ORDER BY m.name",
             quote_str(Dialect::Sqlite, exclude)
         ),
-        &[Text],
+        &[Text, Int],
     )
     .await?;
     let mut tables = Vec::new();
     for row in names {
         let name = text(&row[0]);
+        let without_rowid = row[1].as_int() == Some(1);
         let quoted = quote_str(Dialect::Sqlite, &name);
         let mut table = new_table(name.clone());
         let columns = query::<DB>(
@@ -149,9 +153,11 @@ async fn reflect_sqlite<DB: Backend>(
         for c in &columns {
             let name = text(&c[0]);
             let db_type = text(&c[1]);
-            // Only a single-column INTEGER primary key is the rowid alias, filled in by SQLite.
-            let rowid =
-                table.primary_key == [name.clone()] && db_type.eq_ignore_ascii_case("INTEGER");
+            // Only a single-column INTEGER primary key of a rowid table is the rowid alias,
+            // filled in by SQLite.
+            let rowid = !without_rowid
+                && table.primary_key == [name.clone()]
+                && db_type.eq_ignore_ascii_case("INTEGER");
             let default = parse_reported_default(Dialect::Sqlite, c[3].as_text(), false, false);
             table.columns.push(column(
                 Dialect::Sqlite,
@@ -182,12 +188,21 @@ async fn reflect_sqlite<DB: Backend>(
                 conn,
                 &name,
                 format!(
-                    "SELECT name FROM pragma_index_info({}) ORDER BY seqno",
+                    "SELECT name, \"desc\" FROM pragma_index_xinfo({}) WHERE key = 1 \
+                     ORDER BY seqno",
                     quote_str(Dialect::Sqlite, &index_name)
                 ),
-                &[Text],
+                &[Text, Int],
             )
             .await?;
+            // An index over an expression reports the expression's column as NULL; it and a
+            // descending one are left out (see `unmanaged_objects`).
+            if columns
+                .iter()
+                .any(|c| c[0].as_text().is_none() || c[1].as_int() == Some(1))
+            {
+                continue;
+            }
             let snapshot = IndexSnapshot {
                 // SQLite names a UNIQUE constraint's index itself (sqlite_autoindex_..).
                 name: (origin != "u").then_some(index_name),
@@ -283,15 +298,19 @@ async fn reflect_postgres<DB: Backend>(
         "pg_attribute",
         "SELECT c.relname::text, a.attname::text, \
          pg_catalog.format_type(a.atttypid, a.atttypmod)::text, NOT a.attnotnull, \
-         pg_catalog.pg_get_expr(d.adbin, d.adrelid)::text, a.attidentity <> '' \
+         CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END::text, \
+         a.attidentity <> '', \
+         CASE WHEN ty.typtype = 'd' \
+           THEN pg_catalog.format_type(ty.typbasetype, ty.typtypmod) END::text \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          WHERE n.nspname = current_schema() AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY c.relname, a.attnum"
             .to_owned(),
-        &[Text, Text, Text, Bool, Text, Bool],
+        &[Text, Text, Text, Bool, Text, Bool, Text],
     )
     .await?;
     for c in columns {
@@ -308,14 +327,20 @@ async fn reflect_postgres<DB: Backend>(
         } else {
             parse_reported_default(Dialect::Postgres, reported.as_deref(), false, false)
         };
-        table.columns.push(column(
+        let mut reflected = column(
             Dialect::Postgres,
             text(&c[1]),
             text(&c[2]),
             c[3].as_bool() == Some(true),
             default,
             serial || c[5].as_bool() == Some(true),
-        ));
+        );
+        // A domain is outside the mapping; its base type says how to read it.
+        if let Some(base) = opt_text(&c[6]) {
+            reflected.sql_type = reflected_type(Dialect::Postgres, &base).0;
+            reflected.type_known = false;
+        }
+        table.columns.push(reflected);
     }
     let list = |key: &str, rel: &str| {
         format!(
@@ -374,7 +399,8 @@ async fn reflect_postgres<DB: Backend>(
              JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
              JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
              WHERE n.nspname = current_schema() AND ix.indpred IS NULL \
-             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+             AND ix.indexprs IS NULL AND i.relam = {POSTGRES_BTREE} \
+             AND NOT {POSTGRES_DESCENDING} AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
                  WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid \
                  AND con.contype IN ('p', 'u', 'x')) \
              ORDER BY t.relname, i.relname",
@@ -498,27 +524,35 @@ async fn reflect_mysql<DB: Backend>(
     let statistics = query::<DB>(
         conn,
         "information_schema.STATISTICS",
-        "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), NON_UNIQUE, \
-         CAST(COLUMN_NAME AS CHAR) FROM information_schema.STATISTICS \
-         WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
-            .to_owned(),
-        &[Text, Text, Int, Text],
+        format!(
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(INDEX_NAME AS CHAR), NON_UNIQUE, \
+             CAST(COLUMN_NAME AS CHAR), {MYSQL_PLAIN_INDEX_PART} \
+             FROM information_schema.STATISTICS \
+             WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+        ),
+        &[Text, Text, Int, Text, Bool],
     )
     .await?;
-    let mut indexes: BTreeMap<(String, String), (bool, Vec<String>)> = BTreeMap::new();
+    let mut indexes: BTreeMap<(String, String), (bool, Vec<String>, bool)> = BTreeMap::new();
     for s in statistics {
         let entry = indexes
             .entry((text(&s[0]), text(&s[1])))
-            .or_insert_with(|| (s[2].as_int() == Some(0), Vec::new()));
+            .or_insert_with(|| (s[2].as_int() == Some(0), Vec::new(), true));
         // An expression index part has no column name.
         if let Some(column) = opt_text(&s[3]) {
             entry.1.push(column);
         }
+        entry.2 &= s[4].as_bool() == Some(true);
     }
-    for ((table_name, index_name), (unique, columns)) in indexes {
+    for ((table_name, index_name), (unique, columns, plain)) in indexes {
         let Some(table) = tables.get_mut(&table_name) else {
             continue;
         };
+        // Prefix, expression, full-text and spatial indexes are left out (see
+        // `unmanaged_objects`).
+        if !plain && index_name != "PRIMARY" {
+            continue;
+        }
         if index_name == "PRIMARY" {
             table.primary_key = columns;
         } else if unique {
@@ -578,4 +612,187 @@ async fn reflect_mysql<DB: Backend>(
         fk.ref_columns.push(text(&k[4]));
     }
     Ok(tables.into_values().collect())
+}
+
+/// The objects [`reflect`] leaves out of the [`Snapshot`], so the caller can see them: views,
+/// triggers, sequences not owned by a column, partial, expression and descending indexes (and
+/// PostgreSQL's non-B-tree ones, MySQL's prefix, full-text and spatial ones), CHECK
+/// constraints (not on SQLite, which keeps them only in the table's SQL), PostgreSQL exclusion
+/// constraints and generated columns
+/// (SQLite leaves them out of the snapshot; PostgreSQL and MySQL keep them there as plain
+/// columns, without their expression). Ordered by kind, then name. PostgreSQL: the `current_schema()`; MySQL/MariaDB: `DATABASE()`.
+pub async fn unmanaged_objects<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<Vec<UnmanagedObject>, Error> {
+    let mut conn = pool.acquire().await.map_err(Error::Connect)?;
+    let conn = &mut *conn;
+    use ValueKind::Text;
+    let sql = match DB::DIALECT {
+        Dialect::Sqlite => {
+            // A partial index, or one over an expression (its column is reported as NULL).
+            "SELECT m.type, m.name, m.tbl_name FROM sqlite_master m \
+             WHERE m.type IN ('view', 'trigger') \
+             UNION ALL \
+             SELECT 'index', i.name, t.name FROM sqlite_master t, pragma_index_list(t.name) i \
+             WHERE t.type = 'table' AND (i.partial = 1 OR EXISTS \
+               (SELECT 1 FROM pragma_index_xinfo(i.name) x \
+                WHERE x.key = 1 AND (x.name IS NULL OR x.\"desc\" = 1))) \
+             UNION ALL \
+             SELECT 'generated column', x.name, t.name \
+             FROM sqlite_master t, pragma_table_xinfo(t.name) x \
+             WHERE t.type = 'table' AND x.hidden IN (2, 3)"
+        }
+        Dialect::Postgres => {
+            "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+               ELSE 'sequence' END, c.relname::text, NULL::text \
+             FROM pg_catalog.pg_class c \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND (c.relkind IN ('v', 'm') \
+               OR (c.relkind = 'S' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+                 WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid \
+                 AND d.deptype IN ('a', 'i')))) \
+             UNION ALL \
+             SELECT 'trigger', tg.tgname::text, c.relname::text \
+             FROM pg_catalog.pg_trigger tg \
+             JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND NOT tg.tgisinternal \
+             UNION ALL \
+             SELECT 'index', i.relname::text, t.relname::text \
+             FROM pg_catalog.pg_index ix \
+             JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid \
+             JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = current_schema() \
+             AND (ix.indpred IS NOT NULL OR ix.indexprs IS NOT NULL OR i.relam <> {BTREE} \
+               OR {DESCENDING}) \
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con \
+               WHERE con.conindid = ix.indexrelid AND con.contype = 'x') \
+             UNION ALL \
+             SELECT CASE con.contype WHEN 'c' THEN 'check' ELSE 'exclusion' END, \
+               con.conname::text, cl.relname::text \
+             FROM pg_catalog.pg_constraint con \
+             JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace \
+             WHERE n.nspname = current_schema() AND con.contype IN ('c', 'x') \
+             UNION ALL \
+             SELECT 'generated column', a.attname::text, c.relname::text \
+             FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+             AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''"
+        }
+        Dialect::Mysql => {
+            "SELECT CASE TABLE_TYPE WHEN 'VIEW' THEN 'view' ELSE 'sequence' END, \
+               CAST(TABLE_NAME AS CHAR), CAST(NULL AS CHAR) \
+             FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('VIEW', 'SEQUENCE') \
+             UNION ALL \
+             SELECT 'trigger', CAST(TRIGGER_NAME AS CHAR), CAST(EVENT_OBJECT_TABLE AS CHAR) \
+             FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
+             UNION ALL \
+             SELECT 'generated column', CAST(COLUMN_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+             AND (EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%' \
+               OR EXTRA LIKE '%PERSISTENT GENERATED%') \
+             UNION \
+             SELECT 'index', CAST(INDEX_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             AND INDEX_NAME <> 'PRIMARY' AND NOT {MYSQL_PLAIN_INDEX_PART}"
+        }
+    };
+    let sql = sql
+        .replace("{MYSQL_PLAIN_INDEX_PART}", MYSQL_PLAIN_INDEX_PART)
+        .replace("{BTREE}", POSTGRES_BTREE)
+        .replace("{DESCENDING}", POSTGRES_DESCENDING);
+    let mut rows = query::<DB>(conn, "the catalogue", sql, &[Text, Text, Text]).await?;
+    if DB::DIALECT == Dialect::Mysql {
+        rows.extend(mysql_checks::<DB>(conn).await?);
+    }
+    let mut objects: Vec<UnmanagedObject> = rows
+        .iter()
+        .filter_map(|row| {
+            let kind = match text(&row[0]).as_str() {
+                "view" => ObjectKind::View,
+                "materialized view" => ObjectKind::MaterializedView,
+                "trigger" => ObjectKind::Trigger,
+                "sequence" => ObjectKind::Sequence,
+                "index" => ObjectKind::Index,
+                "check" => ObjectKind::Check,
+                "exclusion" => ObjectKind::Exclusion,
+                "generated column" => ObjectKind::GeneratedColumn,
+                _ => return None,
+            };
+            Some(UnmanagedObject {
+                kind,
+                name: text(&row[1]),
+                table: opt_text(&row[2]).filter(|t| kind != ObjectKind::View && !t.is_empty()),
+            })
+        })
+        .collect();
+    objects.sort();
+    Ok(objects)
+}
+
+/// PostgreSQL's B-tree access method: `create_all` makes no other kind of index (GIN, GiST,
+/// hash, BRIN ones are left out of the snapshot and named by `unmanaged_objects`).
+const POSTGRES_BTREE: &str = "(SELECT oid FROM pg_catalog.pg_am WHERE amname = 'btree')";
+
+/// Whether a PostgreSQL index `ix` has a descending column (`indoption` bit 0).
+const POSTGRES_DESCENDING: &str = "EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) AS o(flags) \
+     WHERE o.flags & 1 = 1)";
+
+/// Whether a row of MySQL's `information_schema.STATISTICS` is a whole column in a B-tree or
+/// hash index: not a prefix (`body(10)`), an expression, or part of a full-text or spatial index.
+const MYSQL_PLAIN_INDEX_PART: &str = "(SUB_PART IS NULL AND COLUMN_NAME IS NOT NULL \
+     AND INDEX_TYPE NOT IN ('FULLTEXT', 'SPATIAL') AND COALESCE(COLLATION, 'A') = 'A')";
+
+/// MySQL's and MariaDB's CHECK constraints, as (`check`, name, table) rows; MariaDB's own
+/// `json_valid` check of a JSON column is the column's type, not a constraint to report.
+async fn mysql_checks<DB: Backend>(conn: &mut DB::Connection) -> Result<Vec<Vec<Value>>, Error> {
+    use ValueKind::Text;
+    let version = query::<DB>(
+        conn,
+        "VERSION()",
+        "SELECT CAST(VERSION() AS CHAR)".to_owned(),
+        &[Text],
+    )
+    .await?;
+    let mariadb = version
+        .first()
+        .and_then(|row| row[0].as_text())
+        .is_some_and(|v| v.contains("MariaDB"));
+    if !mariadb {
+        return query::<DB>(
+            conn,
+            "information_schema.TABLE_CONSTRAINTS",
+            "SELECT 'check', CAST(CONSTRAINT_NAME AS CHAR), CAST(TABLE_NAME AS CHAR) \
+             FROM information_schema.TABLE_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'CHECK'"
+                .to_owned(),
+            &[Text, Text, Text],
+        )
+        .await;
+    }
+    let checks = query::<DB>(
+        conn,
+        "information_schema.CHECK_CONSTRAINTS",
+        "SELECT 'check', CAST(CONSTRAINT_NAME AS CHAR), CAST(TABLE_NAME AS CHAR), \
+         CAST(CHECK_CLAUSE AS CHAR) FROM information_schema.CHECK_CONSTRAINTS \
+         WHERE CONSTRAINT_SCHEMA = DATABASE()"
+            .to_owned(),
+        &[Text, Text, Text, Text],
+    )
+    .await?;
+    Ok(checks
+        .into_iter()
+        .filter(|row| {
+            let json = format!(
+                "json_valid({})",
+                strata_core::ddl::quote_ident(Dialect::Mysql, &text(&row[1]))
+            );
+            !text(&row[3]).eq_ignore_ascii_case(&json)
+        })
+        .collect())
 }

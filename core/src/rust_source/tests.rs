@@ -281,6 +281,9 @@ fn names_become_rust_identifiers() {
     assert_eq!(struct_name("option"), "OptionTable");
     assert_eq!(struct_name("self"), "SelfTable");
     assert_eq!(struct_name("---"), "Unnamed");
+    assert_eq!(struct_name("SCHEMA"), "SchemaTable");
+    assert_eq!(struct_name("HTTP_LOG"), "HttpLog");
+    assert_eq!(struct_name("userProfile"), "UserProfile");
     assert_eq!(field_name("userId"), "user_id");
     assert_eq!(field_name("Mixed Case"), "mixed_case");
     assert_eq!(field_name("type"), "type_");
@@ -352,9 +355,14 @@ fn mysql_types_and_implicit_foreign_key_indexes() {
             column(d, "at", "datetime", true),
             column(d, "spot", "point", true),
             column(d, "small", "tinyint(3) unsigned", true),
+            column(d, "note", "text", true),
+            column(d, "label", "text", true),
         ],
         &["id"],
     );
+    // MariaDB keeps a unique TEXT column as TEXT (a hash index); strata would declare a
+    // String key column VARCHAR(255).
+    child.uniques.push(index("note", &["note"]));
     child.indexes.push(index("parent_id_fkey", &["parent_id"]));
     child
         .foreign_keys
@@ -373,7 +381,7 @@ pub struct Child {
     #[column(primary_key, auto_increment)]
     pub id: i32,
     // `bigint(20) unsigned` is outside strata's type mapping: read as `i64`, which holds values up to i64::MAX only
-    #[column(sql_type = "bigint(20) unsigned", references = Parent, on_delete = "restrict")]
+    #[column(sql_type = "bigint(20) unsigned", references = Parent)]
     pub parent_id: i64,
     // `enum('a','b')` is outside strata's type mapping: read as `String`
     #[column(sql_type = "enum('a','b')", default = "a")]
@@ -386,6 +394,9 @@ pub struct Child {
     #[column(sql_type = "point")]
     pub spot: Option<Vec<u8>>,
     pub small: Option<u8>,
+    #[column(sql_type = "text", unique)]
+    pub note: Option<String>,
+    pub label: Option<String>,
 }
 
 #[derive(strata::Table)]
@@ -396,6 +407,67 @@ pub struct Parent {
 }
 
 pub static SCHEMA: strata::Schema = strata::schema![Child, Parent];
+"#
+    );
+}
+
+#[test]
+fn a_model_snapshot_is_written_with_its_own_types() {
+    use crate::schema::{ColumnDef, DefaultValue, IndexDef, Literal, Schema, TableDef};
+    const fn col(name: &'static str, sql_type: SqlType) -> ColumnDef {
+        ColumnDef {
+            name,
+            field: name,
+            sql_type,
+            sql_type_override: None,
+            nullable: false,
+            auto_increment: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+    static TAGS: TableDef = TableDef {
+        name: "tags",
+        rust_name: "Tag",
+        columns: &[
+            ColumnDef {
+                auto_increment: true,
+                ..col("id", SqlType::BigInt)
+            },
+            ColumnDef {
+                sql_type_override: Some("CITEXT"),
+                ..col("label", SqlType::Text)
+            },
+            ColumnDef {
+                default: Some(DefaultValue::Literal(Literal::Int(3))),
+                nullable: true,
+                ..col("weight", SqlType::UnsignedTinyInt)
+            },
+        ],
+        primary_key: &["id"],
+        uniques: &[IndexDef {
+            columns: &["label"],
+        }],
+        indexes: &[],
+        foreign_keys: &[],
+    };
+    static SCHEMA: Schema = Schema { tables: &[&TAGS] };
+    let schema = SCHEMA;
+    assert_eq!(
+        schema.snapshot().to_rust_source(),
+        r#"// Written by strata: one struct per table.
+
+#[derive(strata::Table)]
+pub struct Tags {
+    #[column(primary_key, auto_increment)]
+    pub id: i64,
+    #[column(sql_type = "CITEXT", unique)]
+    pub label: String,
+    #[column(default = 3)]
+    pub weight: Option<u8>,
+}
+
+pub static SCHEMA: strata::Schema = strata::schema![Tags];
 "#
     );
 }
