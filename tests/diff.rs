@@ -136,28 +136,25 @@ impl Case {
     }
 }
 
-/// Writes the old schema's creation (version 1) and the plan (version 2, with its down script)
-/// as a migration repository for the pool's dialect.
-fn repository(dialect: strata::Dialect, case: &Case) -> (strata::Migrations, strata::Plan) {
-    let create = strata::diff(&model(Vec::new()), &case.old, dialect);
-    let plan = strata::diff_with(&case.old, &case.new, dialect, &case.options);
-    assert!(
-        !plan.warnings().iter().any(|w| w.blocks()),
-        "{:?}",
-        plan.warnings()
-    );
+/// The repository: the old schema's creation as version 1 and, once a plan is given, the plan
+/// as version 2 with its down script.
+fn repository(
+    dialect: strata::Dialect,
+    old: &Snapshot,
+    plan: Option<&strata::Plan>,
+) -> strata::Migrations {
+    let create = strata::diff(&model(Vec::new()), old, dialect);
     let file = |name: &str, text: String| strata_core::migration::SourceFile {
         name: name.to_owned(),
         text,
     };
-    let files = [
-        file("0001_old.sql", create.up_sql()),
-        file("0002_change.sql", plan.up_sql()),
-        file("0002_change.down.sql", plan.down_sql()),
-    ];
-    let migrations = strata_core::migration::check_repository(&files, None, &[dialect])
-        .unwrap_or_else(|problems| panic!("{problems:?}\n{}", plan.up_sql()));
-    (migrations, plan)
+    let mut files = vec![file("0001_old.sql", create.up_sql())];
+    if let Some(plan) = plan {
+        files.push(file("0002_change.sql", plan.up_sql()));
+        files.push(file("0002_change.down.sql", plan.down_sql()));
+    }
+    strata_core::migration::check_repository(&files, None, &[dialect])
+        .unwrap_or_else(|problems| panic!("{problems:?}"))
 }
 
 async fn check_rows<DB: Backend>(pool: &sqlx::Pool<DB>, step: &str, checks: &[(&str, Vec<&str>)]) {
@@ -176,15 +173,29 @@ async fn check_rows<DB: Backend>(pool: &sqlx::Pool<DB>, step: &str, checks: &[(&
     }
 }
 
+/// Creates the old schema, seeds it, plans from what `reflect` reads (as `make-migration` does
+/// from a live database or a replay), applies the plan and its down script as migration 2.
 async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
-    let (migrations, plan) = repository(DB::DIALECT, &case);
-    assert!(!plan.is_empty());
-    strata::runtime::upgrade_to(pool, &migrations, 1)
+    let dialect = DB::DIALECT;
+    strata::runtime::upgrade(pool, &repository(dialect, &case.old, None))
         .await
         .unwrap();
     for seed in &case.seed {
         execute(pool, seed).await;
     }
+    let live_old = strata::runtime::reflect(pool).await.unwrap();
+    let plan = strata::diff_with(&live_old, &case.new, dialect, &case.options);
+    assert!(!plan.is_empty());
+    assert!(
+        !plan.warnings().iter().any(|w| w.blocks()),
+        "{:?}",
+        plan.warnings()
+    );
+    // The model before the change plans the same steps (names aside, which reflection reads).
+    let from_model = strata::diff_with(&case.old, &case.new, dialect, &case.options);
+    assert_eq!(plan.warnings(), from_model.warnings());
+    let migrations = repository(dialect, &case.old, Some(&plan));
+
     strata::runtime::upgrade(pool, &migrations)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", plan.up_sql()));
@@ -193,7 +204,7 @@ async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
         .unwrap_or_else(|d| panic!("{d}\nafter the up script:\n{}", plan.up_sql()));
     check_rows(pool, "the up script", &case.after_up).await;
     // Nothing is left to do.
-    let again = strata::diff_with(&live, &case.new, DB::DIALECT, &case.options);
+    let again = strata::diff_with(&live, &case.new, dialect, &case.options);
     assert!(again.is_empty(), "a second plan:\n{}", again.up_sql());
 
     strata::runtime::downgrade(pool, &migrations, 1)
@@ -366,6 +377,54 @@ async fn change_foreign_keys<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     run(pool, case).await;
 }
 
+async fn change_primary_key<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let memberships = |key: &[&str]| TableSnapshot {
+        name: "memberships".to_owned(),
+        columns: vec![
+            column("user_id", SqlType::BigInt, false),
+            column("team", SqlType::BigInt, false),
+            column("role", SqlType::Varchar(20), true),
+        ],
+        primary_key: names(key),
+        uniques: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
+    };
+    let mut case = Case::new(
+        vec![users(), memberships(&["user_id"])],
+        vec![users(), memberships(&["user_id", "team"])],
+    )
+    .always(
+        "SELECT role FROM memberships ORDER BY user_id",
+        vec!["owner", "NULL"],
+    );
+    case.seed = vec![
+        SEED_USERS,
+        "INSERT INTO memberships (user_id, team, role) VALUES (1, 7, 'owner'), (2, 7, NULL)",
+    ];
+    run(pool, case).await;
+}
+
+/// A key widened on both sides of a foreign key (MySQL refuses to change either while the key
+/// exists).
+async fn widen_a_referenced_key<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let schema = |key: SqlType| {
+        let mut parent = users();
+        parent.columns[0].sql_type = key;
+        let mut child = posts();
+        child.columns[1].sql_type = key;
+        vec![parent, child]
+    };
+    let case = Case::new(schema(SqlType::Integer), schema(SqlType::BigInt))
+        .always(USER_NAMES, vec!["ann", "bob"])
+        .always(POST_BODIES, vec!["hello", "world"])
+        .always(
+            "SELECT CAST(user_id AS TEXT) FROM posts ORDER BY id",
+            vec!["1", "2"],
+        );
+    run(pool, case).await;
+}
+
 /// Several kinds at once, across tables: a new table referencing a changed one, a rename, a
 /// type change and an index.
 async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
@@ -398,6 +457,79 @@ async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     run(pool, case).await;
 }
 
+/// The models of the README's walk-through: `renamed_from` on a derived struct reaches the plan.
+// Models are read only through their `DEF`s.
+#[allow(dead_code)]
+mod before {
+    #[derive(strata::Table)]
+    #[table(name = "users")]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(length = 20)]
+        pub name: String,
+        pub age: Option<i32>,
+    }
+
+    #[derive(strata::Table)]
+    #[table(name = "posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(references = User, on_delete = "cascade")]
+        pub user_id: i64,
+        pub body: Option<String>,
+    }
+
+    pub static SCHEMA: strata::Schema = strata::schema![User, Post];
+}
+
+#[allow(dead_code)]
+mod after {
+    #[derive(strata::Table)]
+    #[table(name = "users", index(name))]
+    pub struct User {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(length = 40)]
+        pub name: String,
+        #[column(default = 0)]
+        pub age: i64,
+    }
+
+    #[derive(strata::Table)]
+    #[table(name = "posts")]
+    pub struct Post {
+        #[column(primary_key, auto_increment)]
+        pub id: i64,
+        #[column(references = User, on_delete = "cascade")]
+        pub user_id: i64,
+        #[column(rename = "body_text", renamed_from = "body")]
+        pub body: Option<String>,
+        #[column(default = 0)]
+        pub likes: i32,
+    }
+
+    pub static SCHEMA: strata::Schema = strata::schema![User, Post];
+}
+
+async fn derived_models<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let mut case = Case::new(Vec::new(), Vec::new())
+        .always(USER_NAMES, vec!["ann", "bob"])
+        .up(
+            "SELECT body_text FROM posts ORDER BY id",
+            vec!["hello", "world"],
+        )
+        .up(
+            "SELECT CAST(age AS TEXT) FROM users ORDER BY id",
+            vec!["30", "0"],
+        )
+        .down(POST_BODIES, vec!["hello", "world"]);
+    case.old = before::SCHEMA.snapshot();
+    case.new = after::SCHEMA.snapshot();
+    run(pool, case).await;
+}
+
 strata_runtime::on_each_backend!(
     create_table,
     drop_table,
@@ -405,10 +537,13 @@ strata_runtime::on_each_backend!(
     drop_column,
     rename_column,
     widen_types,
+    widen_a_referenced_key,
     change_nullability,
     change_defaults,
     change_indexes,
     change_uniques,
     change_foreign_keys,
+    change_primary_key,
     many_changes_at_once,
+    derived_models,
 );

@@ -1,4 +1,4 @@
-//! Property test of `strata::diff` on real databases: for random pairs of schemas, the plan's up
+//! Property test of `strata::diff` on real databases (SQLite, PostgreSQL, MySQL/MariaDB): for random pairs of schemas, the plan's up
 //! script (applied through the runtime as a migration) makes `reflect` match the new schema, and
 //! its down script makes it match the old one again.
 
@@ -28,7 +28,7 @@ fn sql_type() -> impl Strategy<Value = SqlType> {
 
 fn default_for(sql_type: SqlType, seed: u8) -> ColumnDefault {
     match sql_type {
-        SqlType::Bool => ColumnDefault::Bool(seed % 2 == 0),
+        SqlType::Bool => ColumnDefault::Bool(seed.is_multiple_of(2)),
         SqlType::Double => ColumnDefault::Float(f64::from(seed) + 0.5),
         SqlType::Text | SqlType::Varchar(_) => ColumnDefault::Str(format!("d{seed}")),
         _ => ColumnDefault::Int(i64::from(seed)),
@@ -163,7 +163,8 @@ async fn reset<DB: Backend>(pool: &sqlx::Pool<DB>) {
     let mut tables = table_names(pool).await;
     tables.sort_by(|a, b| b.cmp(a));
     for table in tables {
-        execute(pool, &format!("DROP TABLE \"{table}\"")).await;
+        let quoted = strata_core::ddl::quote_ident(DB::DIALECT, &table);
+        execute(pool, &format!("DROP TABLE {quoted}")).await;
     }
 }
 
@@ -182,18 +183,28 @@ async fn check<DB: Backend>(
         tables: Vec::new(),
     };
     let create = strata::diff(&empty, old, dialect);
-    let plan = strata::diff_with(old, new, dialect, &options);
     let file = |name: &str, text: String| strata_core::migration::SourceFile {
         name: name.to_owned(),
         text,
     };
-    let files = [
-        file("0001_old.sql", create.up_sql()),
+    let repository = |files: &[strata_core::migration::SourceFile]| {
+        strata_core::migration::check_repository(files, None, &[dialect])
+            .map_err(|problems| format!("{problems:?}"))
+    };
+    let first = file("0001_old.sql", create.up_sql());
+    strata::runtime::upgrade(pool, &repository(std::slice::from_ref(&first))?)
+        .await
+        .map_err(|e| format!("creating the old schema: {e}\n{}", create.up_sql()))?;
+    // Planned from the database, as `make-migration` plans.
+    let live_old = strata::runtime::reflect(pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let plan = strata::diff_with(&live_old, new, dialect, &options);
+    let migrations = repository(&[
+        first,
         file("0002_change.sql", plan.up_sql()),
         file("0002_change.down.sql", plan.down_sql()),
-    ];
-    let migrations = strata_core::migration::check_repository(&files, None, &[dialect])
-        .map_err(|problems| format!("{problems:?}"))?;
+    ])?;
     let context = |what: &str| {
         format!(
             "{what}\n-- up:\n{}\n-- down:\n{}",
@@ -201,9 +212,6 @@ async fn check<DB: Backend>(
             plan.down_sql()
         )
     };
-    strata::runtime::upgrade_to(pool, &migrations, 1)
-        .await
-        .map_err(|e| format!("creating the old schema: {e}\n{}", create.up_sql()))?;
     strata::runtime::upgrade(pool, &migrations)
         .await
         .map_err(|e| context(&format!("up: {e}")))?;
@@ -248,5 +256,15 @@ async fn postgres_random_schema_pairs() {
         return;
     };
     property(&db.pool, &tokio::runtime::Handle::current(), 32);
+    db.close().await;
+}
+
+#[cfg(feature = "mysql")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_random_schema_pairs() {
+    let Some(db) = strata_runtime::testing::mysql().await else {
+        return;
+    };
+    property(&db.pool, &tokio::runtime::Handle::current(), 12);
     db.close().await;
 }

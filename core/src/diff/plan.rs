@@ -109,6 +109,16 @@ fn renames<'s>(from: &'s TableSnapshot, to: &'s TableSnapshot) -> Vec<(&'s str, 
         .collect()
 }
 
+/// The column of `pair.from` that `column` of `pair.to` continues (by name or `renamed_from`).
+fn counterpart<'s>(pair: &Pair<'s>, column: &ColumnSnapshot) -> Option<&'s ColumnSnapshot> {
+    let from_name = pair
+        .renames
+        .iter()
+        .find(|(_, new)| *new == column.name)
+        .map_or(column.name.as_str(), |(old, _)| old);
+    pair.from.column(from_name)
+}
+
 /// The tables in an order where each foreign key points at a table placed earlier, at itself,
 /// or outside the list; ties keep the given order, and a cycle is placed as listed.
 fn fk_order<'s>(tables: &[&'s TableSnapshot]) -> Vec<&'s TableSnapshot> {
@@ -190,12 +200,28 @@ fn direction(
         .iter()
         .map(|p| (p.to.name.as_str(), p.renames.iter().copied().collect()))
         .collect();
+    // MySQL refuses to change the type of a column on either side of a foreign key: such keys
+    // are dropped first and added back last.
+    let mut retyped: BTreeSet<(&str, &str)> = BTreeSet::new();
+    if dialect == Dialect::Mysql {
+        for pair in pairs {
+            for column in &pair.to.columns {
+                if let Some(old) = counterpart(pair, column)
+                    && stored_type(Some(dialect), from_snapshot, pair.from, old)
+                        != stored_type(Some(dialect), to_snapshot, pair.to, column)
+                {
+                    retyped.insert((&pair.to.name, &column.name));
+                }
+            }
+        }
+    }
     let context = Context {
         dialect,
         from_snapshot,
         to_snapshot,
         all: &all,
         renamed: &renamed,
+        retyped: &retyped,
     };
 
     let mut phases = Phases::default();
@@ -244,6 +270,7 @@ struct Context<'c, 'd> {
     to_snapshot: &'c Snapshot,
     all: &'c [&'c TableDefOf<'d>],
     renamed: &'c BTreeMap<&'c str, BTreeMap<&'c str, &'c str>>,
+    retyped: &'c BTreeSet<(&'c str, &'c str)>,
 }
 
 /// One column both sides have, and what differs.
@@ -354,12 +381,7 @@ impl<'d> Context<'_, 'd> {
         let mut added = Vec::new();
         let mut paired_from: BTreeSet<&str> = BTreeSet::new();
         for column in &to.columns {
-            let from_name = pair
-                .renames
-                .iter()
-                .find(|(_, new)| *new == column.name)
-                .map_or(column.name.as_str(), |(old, _)| old);
-            match from.column(from_name) {
+            match counterpart(pair, column) {
                 None => added.push(column),
                 Some(old) => {
                     paired_from.insert(&old.name);
@@ -444,14 +466,27 @@ impl<'d> Context<'_, 'd> {
                 (key, fk)
             })
             .collect();
+        let retyped_key: BTreeSet<&String> = to_fks
+            .iter()
+            .filter(|(_, fk)| {
+                fk.columns
+                    .iter()
+                    .any(|c| self.retyped.contains(&(t.as_str(), c.as_str())))
+                    || fk
+                        .ref_columns
+                        .iter()
+                        .any(|c| self.retyped.contains(&(fk.ref_table.as_str(), c.as_str())))
+            })
+            .map(|(key, _)| key)
+            .collect();
         let removed_fks: Vec<&crate::ForeignKeySnapshot> = from_fks
             .iter()
-            .filter(|(key, _)| !to_fks.iter().any(|(k, _)| k == key))
+            .filter(|(key, _)| retyped_key.contains(key) || !to_fks.iter().any(|(k, _)| k == key))
             .map(|(_, fk)| *fk)
             .collect();
         let added_fks: Vec<&crate::ForeignKeySnapshot> = to_fks
             .iter()
-            .filter(|(key, _)| !from_fks.iter().any(|(k, _)| k == key))
+            .filter(|(key, _)| retyped_key.contains(key) || !from_fks.iter().any(|(k, _)| k == key))
             .map(|(_, fk)| *fk)
             .collect();
 
@@ -538,8 +573,6 @@ impl<'d> Context<'_, 'd> {
             });
         }
 
-        let columns_changed =
-            !added.is_empty() || !dropped.is_empty() || changed.iter().any(Changed::any);
         let keys_changed = pk_changed
             || !removed_uniques.is_empty()
             || !added_uniques.is_empty()
@@ -564,7 +597,28 @@ impl<'d> Context<'_, 'd> {
             })
         };
 
-        if d == Dialect::Sqlite && (columns_changed || keys_changed) {
+        // SQLite adds a column in place when it is no key and its default is a constant, and
+        // drops one in place when no key names it; anything else rebuilds the table.
+        let in_place_add = |c: &&ColumnSnapshot| {
+            let named = |cols: &Vec<String>| cols.contains(&c.name);
+            !(named(&to.primary_key)
+                || to.uniques.iter().any(|u| named(&u.columns))
+                || to.foreign_keys.iter().any(|fk| named(&fk.columns))
+                || c.auto_increment
+                || matches!(c.default, Some(crate::ColumnDefault::Sql(_)))
+                || (!c.nullable && c.default.is_none()))
+        };
+        let in_place_drop = |c: &&ColumnSnapshot| {
+            let named = |cols: &Vec<String>| cols.contains(&c.name);
+            !(named(&from.primary_key)
+                || from.uniques.iter().any(|u| named(&u.columns))
+                || from.foreign_keys.iter().any(|fk| named(&fk.columns)))
+        };
+        let sqlite_rebuild = changed.iter().any(Changed::any)
+            || keys_changed
+            || !added.iter().all(in_place_add)
+            || !dropped.iter().all(in_place_drop);
+        if d == Dialect::Sqlite && sqlite_rebuild {
             self.rebuild(pair, def, &changed, phases, warnings);
             return;
         }

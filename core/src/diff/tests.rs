@@ -325,3 +325,40 @@ fn the_same_inputs_give_byte_identical_scripts() {
         assert!(!a.is_empty());
     }
 }
+
+#[test]
+fn sqlite_adds_and_drops_plain_columns_in_place() {
+    let old = model(vec![users(), posts()]);
+    let mut changed = users();
+    changed.columns.push(ColumnSnapshot {
+        default: Some(ColumnDefault::Int(0)),
+        ..col("karma", SqlType::Integer, false)
+    });
+    changed.columns.push(col("bio", SqlType::Text, true));
+    let plan = diff(
+        &old,
+        &model(vec![changed.clone(), posts()]),
+        Dialect::Sqlite,
+    );
+    assert_eq!(
+        plan.up_statements(),
+        [
+            "ALTER TABLE \"users\" ADD COLUMN \"karma\" INT NOT NULL DEFAULT 0",
+            "ALTER TABLE \"users\" ADD COLUMN \"bio\" TEXT",
+        ]
+    );
+    assert_eq!(
+        plan.down_statements(),
+        [
+            "ALTER TABLE \"users\" DROP COLUMN \"karma\"",
+            "ALTER TABLE \"users\" DROP COLUMN \"bio\"",
+        ]
+    );
+    // A key column cannot be added in place: the table is rebuilt.
+    changed.uniques.push(IndexSnapshot {
+        name: None,
+        columns: vec!["bio".to_owned()],
+    });
+    let rebuilt = diff(&old, &model(vec![changed, posts()]), Dialect::Sqlite);
+    assert!(rebuilt.up_sql().starts_with("-- strata:foreign-keys-off\n"));
+}
