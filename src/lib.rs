@@ -198,7 +198,7 @@ pub use strata_core::{DiffOptions, Plan, Warning, diff, diff_with};
 /// the reverse order. On SQLite and PostgreSQL each runs in one transaction; MySQL commits DDL
 /// statement by statement. [`reflect`](runtime::reflect) reads a live schema back as a
 /// [`Snapshot`], which [`Snapshot::matches`] compares with the model's
-/// [`Schema::snapshot`]:
+/// [`Schema::snapshot`](crate::Schema::snapshot):
 ///
 /// ```
 /// use strata::Table;
@@ -340,66 +340,67 @@ pub mod runtime {
     pub use strata_runtime::{create_all, drop_all, reflect, unmanaged_objects};
 }
 
-/// The migration test kit: one-line tests that check a migration repository from the project's
-/// own `cargo test`, each on a fresh scratch database (an in-memory SQLite database; the
-/// `…_with(url)` variants create a database on the PostgreSQL or MySQL/MariaDB server at `url`
-/// and drop it afterwards, like [`#[strata::test]`](crate::test)).
-///
-/// ```no_run
-/// # #[derive(strata::Table)] pub struct User { #[column(primary_key)] pub id: i64 }
-/// static SCHEMA: strata::Schema = strata::schema![User];
-/// static MIGRATIONS: strata::Migrations = strata::embed_migrations!("examples/service/migrations");
-///
-/// #[tokio::test]
-/// async fn models_match_migrations() {
-///     strata::testing::assert_in_sync(&SCHEMA, &MIGRATIONS).await;
-/// }
-///
-/// #[tokio::test]
-/// async fn migrations_are_reversible() {
-///     strata::testing::assert_reversible(&MIGRATIONS).await;
-/// }
-///
-/// #[tokio::test]
-/// async fn upgrades_over_existing_rows() {
-///     strata::testing::assert_upgrades_from(&MIGRATIONS, 1, "INSERT INTO users (id, name) VALUES (1, 'ada');").await;
-/// }
-/// ```
-///
-/// - [`assert_in_sync`]: applies every migration, reflects the database and compares it with
-///   the models' [`Schema::snapshot`]. On drift it panics with each difference ("column
-///   `users.email` exists only in the models") and the command that writes the missing
-///   migration, `cargo run --bin manage -- make-migration <name>`.
-/// - [`assert_reversible`]: for each version in order, reads the schema, upgrades to the version,
-///   and when it has a down script downgrades again, requires the schema read before, and
-///   upgrades once more. A down script that leaves a trace (an index, a column, a table) or an
-///   up script that cannot run after its own down script fails, naming the version, the file
-///   and the difference. A version without a down script is skipped, unless `strata.toml` says
-///   `require_down = true`: then it is listed in the failure.
-/// - [`assert_upgrades_from`]: applies the migrations up to `version`, runs `seed_sql` (rows as
-///   production has them), then upgrades to the latest version: catches a migration that works
-///   on an empty database but not on data (a NOT NULL column without a default, a unique index
-///   over duplicates).
-///
-/// The checks panic, so they are used in a test; their messages read like the runtime's errors.
-/// A check runs on the backend whose dialect variants the repository has: SQLite for the
-/// in-memory checks, the server's for `…_with(url)`. `…_with("")` (an unset variable read with
-/// `unwrap_or_default()`) skips the check with a printed reason, and fails when the `CI`
-/// environment variable is set (to anything but empty, `0` or `false`), as `#[strata::test]`
-/// does:
-///
-/// ```no_run
-/// # static MIGRATIONS: strata::Migrations = strata::embed_migrations!("examples/service/migrations");
-/// # async fn f() {
-/// let url = std::env::var("STRATA_TEST_POSTGRES_URL").unwrap_or_default();
-/// strata::testing::assert_reversible_with(&url, &MIGRATIONS).await;
-/// # }
-/// ```
-///
-/// The server databases are named `strata_test_<unix_secs>_<pid>_<n>` (the URL's database part
-/// is replaced, so its user needs the right to create databases); ones over an hour old, left by
-/// a killed run, are dropped at first use.
 pub mod testing {
+    //! The migration test kit: one-line tests that check a migration repository from the project's
+    //! own `cargo test`, each on a fresh scratch database (an in-memory SQLite database; the
+    //! `…_with(url)` variants create a database on the PostgreSQL or MySQL/MariaDB server at `url`
+    //! and drop it afterwards, like [`#[strata::test]`](crate::test)).
+    //!
+    //! ```no_run
+    //! # #[derive(strata::Table)] pub struct User { #[column(primary_key)] pub id: i64 }
+    //! static SCHEMA: strata::Schema = strata::schema![User];
+    //! static MIGRATIONS: strata::Migrations = strata::embed_migrations!("examples/service/migrations");
+    //!
+    //! #[tokio::test]
+    //! async fn models_match_migrations() {
+    //!     strata::testing::assert_in_sync(&SCHEMA, &MIGRATIONS).await;
+    //! }
+    //!
+    //! #[tokio::test]
+    //! async fn migrations_are_reversible() {
+    //!     strata::testing::assert_reversible(&MIGRATIONS).await;
+    //! }
+    //!
+    //! #[tokio::test]
+    //! async fn upgrades_over_existing_rows() {
+    //!     strata::testing::assert_upgrades_from(&MIGRATIONS, 1, "INSERT INTO users (id, name) VALUES (1, 'ada');").await;
+    //! }
+    //! ```
+    //!
+    //! - [`assert_in_sync`]: applies every migration, reflects the database and compares it with
+    //!   the models' [`Schema::snapshot`](crate::Schema::snapshot). On drift it panics with each difference ("column
+    //!   `users.email` exists only in the models") and the command that writes the missing
+    //!   migration, `cargo run --bin manage -- make-migration <name>`.
+    //! - [`assert_reversible`]: for each version in order, reads the schema, upgrades to the version,
+    //!   and when it has a down script downgrades again, requires the schema read before, and
+    //!   upgrades once more. A down script that leaves a trace (an index, a column, a table) or an
+    //!   up script that cannot run after its own down script fails, naming the version, the file
+    //!   and the difference. A version without a down script is skipped, unless `strata.toml` says
+    //!   `require_down = true`: then it is listed in the failure.
+    //! - [`assert_upgrades_from`]: applies the migrations up to `version`, runs `seed_sql` (rows as
+    //!   production has them), then upgrades to the latest version: catches a migration that works
+    //!   on an empty database but not on data (a NOT NULL column without a default, a unique index
+    //!   over duplicates).
+    //!
+    //! The checks panic, so they are used in a test; their messages read like the runtime's errors.
+    //! A check runs on the backend whose dialect variants the repository has: SQLite for the
+    //! in-memory checks, the server's for `…_with(url)`. `…_with("")` (an unset variable read with
+    //! `unwrap_or_default()`) skips the check with a printed reason, and fails when the `CI`
+    //! environment variable is set (to anything but empty, `0` or `false`), as `#[strata::test]`
+    //! does:
+    //!
+    //! ```no_run
+    //! # static MIGRATIONS: strata::Migrations = strata::embed_migrations!("examples/service/migrations");
+    //! # async fn f() {
+    //! let url = std::env::var("STRATA_TEST_POSTGRES_URL").unwrap_or_default();
+    //! strata::testing::assert_reversible_with(&url, &MIGRATIONS).await;
+    //! # }
+    //! ```
+    //!
+    //! The server databases are named `strata_test_<unix_secs>_<pid>_<n>` (the URL's database part
+    //! is replaced, so its user needs the right to create databases); ones over an hour old, left by
+    //! a killed run, are dropped at first use.
+
     #[cfg(feature = "sqlite")]
     pub use strata_runtime::kit::{assert_in_sync, assert_reversible, assert_upgrades_from};
     pub use strata_runtime::kit::{

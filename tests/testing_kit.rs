@@ -19,6 +19,8 @@ static DOWN_DROPS_WRONG_COLUMN: Migrations =
     strata::embed_migrations!("tests/migrations/kit_down_drops_wrong_column");
 static DOWN_KEEPS_TABLE: Migrations =
     strata::embed_migrations!("tests/migrations/kit_down_keeps_table");
+static EMPTY: Migrations = strata::embed_migrations!("tests/migrations/kit_empty");
+static DOWN_FAILS: Migrations = strata::embed_migrations!("tests/migrations/kit_down_fails");
 static NOT_NULL: Migrations = strata::embed_migrations!("tests/migrations/kit_not_null");
 static REQUIRE_DOWN: Migrations = strata::embed_migrations!("tests/migrations/kit_require_down");
 
@@ -201,9 +203,15 @@ on_each_backend!(
     not_null_added_over_existing_nulls,
     require_down_lists_versions_without_a_down_script,
     a_failing_seed_is_the_seeds_fault,
+    a_version_the_repository_lacks_is_named,
+    a_down_script_that_fails,
+    models_without_any_migration,
 );
 
 async fn a_correct_repository_passes_every_check(target: Target) {
+    // Its bookkeeping table is `schema_history` (strata.toml), which no check mistakes for a
+    // table of the schema.
+    assert_eq!(GOOD.config.table, "schema_history");
     assert_eq!(target.in_sync(&SCHEMA, &GOOD).await, Ok(()));
     assert_eq!(target.reversible(&GOOD).await, Ok(()));
     // Rows as production has them at every stop of the history.
@@ -360,6 +368,17 @@ async fn require_down_lists_versions_without_a_down_script(target: Target) {
     assert_eq!(target.reversible(&GOOD).await, Ok(()));
 }
 
+async fn a_version_the_repository_lacks_is_named(target: Target) {
+    let message = target.upgrades_from(&GOOD, 9, "").await.unwrap_err();
+    assert_eq!(
+        message,
+        format!(
+            "{}: version 9 is not an embedded migration: the latest is 4",
+            target.check("assert_upgrades_from")
+        )
+    );
+}
+
 async fn a_failing_seed_is_the_seeds_fault(target: Target) {
     let seed = "INSERT INTO users (id, name) VALUES (1, 'ada');\nINSERT INTO users (id, nick) VALUES (2, 'x');";
     let message = target.upgrades_from(&GOOD, 1, seed).await.unwrap_err();
@@ -376,4 +395,124 @@ async fn a_failing_seed_is_the_seeds_fault(target: Target) {
             )
         )
     );
+}
+
+/// `…_with("")` (an unset variable read with `unwrap_or_default()`) follows `#[strata::test]`'s
+/// rule for a missing server URL: skipped, except under CI, where it must run.
+#[tokio::test]
+async fn an_empty_url_skips_outside_ci_and_fails_under_it() {
+    let outcomes = [
+        caught(strata::testing::assert_in_sync_with("", &SCHEMA, &GOOD)).await,
+        caught(strata::testing::assert_reversible_with("", &GOOD)).await,
+        caught(strata::testing::assert_upgrades_from_with("", &GOOD, 1, "")).await,
+    ];
+    let checks = [
+        "assert_in_sync_with",
+        "assert_reversible_with",
+        "assert_upgrades_from_with",
+    ];
+    for (outcome, check) in outcomes.into_iter().zip(checks) {
+        if strata::__private::testing::running_in_ci() {
+            assert_eq!(
+                outcome,
+                Err(format!(
+                    "{check}: the database URL is empty, and CI requires this check to run: set \
+                     the variable the test reads it from"
+                ))
+            );
+        } else {
+            assert_eq!(outcome, Ok(()));
+        }
+    }
+}
+
+/// A server that cannot be reached is a failure naming what was being done, whatever `CI` says.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn an_unreachable_server_fails_the_check() {
+    // Port 1 on the loopback interface: nothing listens there.
+    let message = caught(strata::testing::assert_reversible_with(
+        "postgres://postgres@127.0.0.1:1/app",
+        &GOOD,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        message.starts_with(
+            "assert_reversible_with: cannot make a scratch database: cannot connect to the \
+             PostgreSQL server: "
+        ),
+        "{message}"
+    );
+}
+
+/// A URL strata has no backend for names its scheme only (the URL may hold a password).
+#[tokio::test]
+async fn an_unsupported_url_names_its_scheme_only() {
+    let message = caught(strata::testing::assert_in_sync_with(
+        "redis://user:secret@localhost/0",
+        &SCHEMA,
+        &GOOD,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        message.starts_with(
+            "assert_in_sync_with: cannot make a scratch database: the URL scheme `redis:` is not \
+             one this build supports ("
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "{message}");
+}
+
+async fn a_down_script_that_fails(target: Target) {
+    let message = target.reversible(&DOWN_FAILS).await.unwrap_err();
+    // MySQL names the table with its database, the scratch database's generated name.
+    let message = match message.split_once("strata_test_") {
+        Some((before, after)) => {
+            let rest = after.split_once('.').map_or("", |(_, rest)| rest);
+            format!("{before}<scratch>.{rest}")
+        }
+        None => message,
+    };
+    let failure = target.pick(
+        "no such table: user_accounts (code 1); it was rolled back, so the database is \
+         unchanged: fix the script and run again",
+        "table \"user_accounts\" does not exist (code 42P01); it was rolled back, so the database \
+         is unchanged: fix the script and run again",
+        "Unknown table '<scratch>.user_accounts' (code 1051, SQLSTATE 42S02); no statement \
+         before it took effect and cannot be rolled back, so version 1 is marked incomplete: \
+         repair the database by hand, then run `strata version-control --force 0` if it is now \
+         fully reverted, or `strata version-control --force 1` to keep it applied",
+    );
+    assert_eq!(
+        message,
+        format!(
+            "{}: the migrations do not revert cleanly on {}: 1 problem:\n\
+             version 1: down script of migration 1 (0001_create_users.down.sql) failed at \
+             statement 1 `DROP TABLE user_accounts`: {failure}",
+            target.check("assert_reversible"),
+            target.backend()
+        )
+    );
+}
+
+async fn models_without_any_migration(target: Target) {
+    let message = target.in_sync(&SCHEMA, &EMPTY).await.unwrap_err();
+    assert_eq!(
+        message,
+        format!(
+            "{}: the migrations do not build the schema the models declare: an empty {} database \
+             (the repository has no migrations) differs from the models:\n  \
+             - table `users` exists only in the models\n\
+             Write the migration that brings the database to the models with `cargo run --bin \
+             manage -- make-migration <name>`, or change the models to match the migrations.",
+            target.check("assert_in_sync"),
+            target.backend()
+        )
+    );
+    // Nothing to revert, nothing to upgrade: both pass.
+    assert_eq!(target.reversible(&EMPTY).await, Ok(()));
+    assert_eq!(target.upgrades_from(&EMPTY, 0, "").await, Ok(()));
 }

@@ -11,8 +11,15 @@ use crate::scratch::{ScratchDatabase, with_database};
 /// The command that writes the migration the models need.
 pub const MAKE_MIGRATION: &str = "cargo run --bin manage -- make-migration <name>";
 
-/// Every migration, applied to an in-memory SQLite database, builds the schema `schema`
-/// declares; panics with the differences otherwise.
+/// Checks that the migrations build the schema the models declare: applies every migration to
+/// a fresh in-memory SQLite database, reflects it and compares it with `schema.snapshot()`
+/// ([`Snapshot::matches`]).
+///
+/// # Panics
+///
+/// On drift, with every difference ("column `users.email` exists only in the models") and the
+/// command that writes the missing migration (`cargo run --bin manage -- make-migration
+/// <name>`); when a migration fails, with its error.
 #[cfg(feature = "sqlite")]
 pub async fn assert_in_sync(schema: &Schema, migrations: &Migrations) {
     const CHECK: &str = "assert_in_sync";
@@ -23,7 +30,10 @@ pub async fn assert_in_sync(schema: &Schema, migrations: &Migrations) {
     finish(CHECK, scratch, outcome).await;
 }
 
-/// [`assert_in_sync`] on a scratch database made on the server at `url`.
+/// [`assert_in_sync`] on a scratch database created on the PostgreSQL or MySQL/MariaDB server at
+/// `url` (a new `strata_test_*` database, dropped afterwards); the migrations' variants for that
+/// server are applied. An empty `url` skips the check with a printed reason, and panics when
+/// `CI` is set.
 pub async fn assert_in_sync_with(url: &str, schema: &Schema, migrations: &Migrations) {
     const CHECK: &str = "assert_in_sync_with";
     let Some(scratch) = on_server(CHECK, url).await else {
@@ -35,8 +45,18 @@ pub async fn assert_in_sync_with(url: &str, schema: &Schema, migrations: &Migrat
     finish(CHECK, scratch, outcome).await;
 }
 
-/// Every down script restores the schema its up script started from, and every up script runs
-/// again after its down script, on an in-memory SQLite database.
+/// Checks that every down script undoes its up script, on a fresh in-memory SQLite database: for
+/// each version in order, reflects the schema, upgrades to the version and, when it has a down
+/// script, downgrades again, requires the schema reflected before, and upgrades once more.
+///
+/// A version without a down script is skipped, unless `strata.toml` says `require_down = true`.
+///
+/// # Panics
+///
+/// Listing each problem with its version and file: a down script that leaves a trace (an index,
+/// a column, a table: each difference is listed), an up script that cannot run again after its
+/// own down script, a script that fails, and (with `require_down`) the versions without a down
+/// script.
 #[cfg(feature = "sqlite")]
 pub async fn assert_reversible(migrations: &Migrations) {
     const CHECK: &str = "assert_reversible";
@@ -47,7 +67,9 @@ pub async fn assert_reversible(migrations: &Migrations) {
     finish(CHECK, scratch, outcome).await;
 }
 
-/// [`assert_reversible`] on a scratch database made on the server at `url`.
+/// [`assert_reversible`] on a scratch database created on the PostgreSQL or MySQL/MariaDB server
+/// at `url` (a new `strata_test_*` database, dropped afterwards). An empty `url` skips the check
+/// with a printed reason, and panics when `CI` is set.
 pub async fn assert_reversible_with(url: &str, migrations: &Migrations) {
     const CHECK: &str = "assert_reversible_with";
     let Some(scratch) = on_server(CHECK, url).await else {
@@ -59,8 +81,16 @@ pub async fn assert_reversible_with(url: &str, migrations: &Migrations) {
     finish(CHECK, scratch, outcome).await;
 }
 
-/// Applies the migrations up to `version`, runs `seed_sql`, then upgrades to the latest
-/// version, on an in-memory SQLite database.
+/// Checks that the migrations after `version` work on a database with data: on a fresh
+/// in-memory SQLite database, applies the migrations up to `version` (0: none), runs `seed_sql`
+/// (rows as production has them; several statements allowed), then upgrades to the latest
+/// version.
+///
+/// # Panics
+///
+/// When the upgrade fails on the seeded rows (a NOT NULL column without a default, a unique
+/// index over duplicates), with the runtime's error naming the version, the file and the
+/// statement; when the seed itself fails, naming its statement.
 #[cfg(feature = "sqlite")]
 pub async fn assert_upgrades_from(migrations: &Migrations, version: i64, seed_sql: &'static str) {
     const CHECK: &str = "assert_upgrades_from";
@@ -71,7 +101,9 @@ pub async fn assert_upgrades_from(migrations: &Migrations, version: i64, seed_sq
     finish(CHECK, scratch, outcome).await;
 }
 
-/// [`assert_upgrades_from`] on a scratch database made on the server at `url`.
+/// [`assert_upgrades_from`] on a scratch database created on the PostgreSQL or MySQL/MariaDB
+/// server at `url` (a new `strata_test_*` database, dropped afterwards). An empty `url` skips the
+/// check with a printed reason, and panics when `CI` is set.
 pub async fn assert_upgrades_from_with(
     url: &str,
     migrations: &Migrations,
@@ -162,18 +194,21 @@ async fn check_in_sync<DB: Backend>(
     let Err(diff) = built.matches(&schema.snapshot()) else {
         return Ok(());
     };
-    let applied = match migrations
+    let built_by = match migrations
         .migrations
         .iter()
         .rev()
         .find_map(|m| m.up(DB::DIALECT))
     {
-        Some(last) => format!("every migration (through {})", last.file),
-        None => "the migrations (there are none)".to_owned(),
+        Some(last) => format!(
+            "every migration (through {}) applied to an empty {backend} database",
+            last.file
+        ),
+        None => format!("an empty {backend} database (the repository has no migrations)"),
     };
     Err(format!(
-        "the migrations do not build the schema the models declare: {applied} applied to an \
-         empty {backend} database differs from the models:{}\n\
+        "the migrations do not build the schema the models declare: {built_by} differs from the \
+         models:{}\n\
          Write the migration that brings the database to the models with `{MAKE_MIGRATION}`, \
          or change the models to match the migrations.",
         difference_lines(&diff, "in the migrations", "in the models")
@@ -186,7 +221,16 @@ async fn check_reversible<DB: Backend>(
 ) -> Result<(), String> {
     let migrator = Migrator::new(migrations);
     let mut problems: Vec<String> = Vec::new();
-    let mut without_down: Vec<String> = Vec::new();
+    // Listed whether or not the walk below gets that far.
+    let without_down: Vec<String> = match migrations.config.require_down {
+        true => migrations
+            .migrations
+            .iter()
+            .filter(|m| m.down(DB::DIALECT).is_none())
+            .filter_map(|m| Some(format!("{} ({})", m.version, m.up(DB::DIALECT)?.file)))
+            .collect(),
+        false => Vec::new(),
+    };
     let mut before = reflect(&migrator, pool).await?;
     let mut previous = 0;
     for migration in migrations.migrations.iter() {
@@ -219,8 +263,6 @@ async fn check_reversible<DB: Backend>(
                 ));
                 break;
             }
-        } else if migrations.config.require_down {
-            without_down.push(format!("{version} ({})", up.file));
         }
         before = reflect(&migrator, pool).await?;
         previous = version;
@@ -262,12 +304,17 @@ where
     let backend = backend_name(DB::DIALECT);
     let migrator = Migrator::new(migrations);
     if version != 0 {
-        migrator.upgrade_to(pool, version).await.map_err(|e| {
-            format!(
-                "the migrations up to version {version} cannot be applied to an empty {backend} \
-                 database: {e}"
-            )
-        })?;
+        match migrator.upgrade_to(pool, version).await {
+            Ok(_) => {}
+            // The test asked for a version the repository does not have: say only that.
+            Err(e @ crate::Error::UnknownTarget { .. }) => return Err(e.to_string()),
+            Err(e) => {
+                return Err(format!(
+                    "the migrations up to version {version} cannot be applied to an empty \
+                     {backend} database: {e}"
+                ));
+            }
+        }
     }
     seed(pool, version, seed_sql).await?;
     let Err(e) = migrator.upgrade(pool).await else {

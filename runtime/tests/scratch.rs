@@ -6,8 +6,9 @@ mod support;
 use strata_core::{Dialect, Migrations, Snapshot};
 #[cfg(feature = "sqlite")]
 use strata_runtime::scratch::replay;
-use strata_runtime::scratch::{ScratchDatabase, replay_with};
-use strata_runtime::testing::server_url;
+use strata_runtime::scratch::replay_with;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+use strata_runtime::{scratch::ScratchDatabase, testing::server_url};
 
 /// Three versions: a table with an index, a second table, a column added to the first.
 fn history() -> Migrations {

@@ -1,0 +1,2 @@
+-- A typo: the table is users.
+DROP TABLE user_accounts;
