@@ -12,6 +12,7 @@ fn column(dialect: Dialect, name: &str, db_type: &str, nullable: bool) -> Column
         nullable,
         default: None,
         auto_increment: false,
+        renamed_from: None,
     }
 }
 
