@@ -235,6 +235,21 @@ async fn baseline(
             )));
         }
     }
+    if let Some(missing) = migrations
+        .migrations
+        .iter()
+        .find(|m| m.up(dialect).is_none())
+    {
+        let name = match dialect {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Mysql => "MySQL",
+        };
+        return Err(Failure(format!(
+            "cannot replay the migrations: this build embeds no {name} script for version {} (embed_migrations! keeps the scripts of the enabled backend features); pass --dev-url with a server of the kind they are written for",
+            missing.version
+        )));
+    }
     let snapshot = replay(ctx, &migrations, dev_url).await?;
     Ok((snapshot, dialect, Baseline::Migrations))
 }
