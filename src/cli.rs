@@ -21,11 +21,14 @@
 //!   embedded migrations (or the repository given by `--migrations DIR`);
 //! - `create-all`: the models' missing tables; `drop-all` drops them (it asks, unless `--yes`);
 //! - `make-migration <name>`: compares the models with the migrations (replayed into an
-//!   in-memory SQLite database) or with a live database (`--database-url`), and writes the
+//!   in-memory SQLite database, or into a scratch database on the `--dev-url` server for
+//!   scripts in PostgreSQL's or MySQL's SQL) or with a live database (`--database-url` on the
+//!   command line), and writes the
 //!   next up and down scripts into `migrations/` (`--migrations DIR`); prints the warnings and
 //!   refuses a change that loses data unless `--allow-destructive`; when nothing changed it
 //!   says "no changes" and writes nothing;
-//! - `check`: exits with 1 when the models and the migrations (or the database) differ, for CI.
+//! - `check`: exits with 1 when the models and the migrations (or the database) differ, for CI
+//!   (`--dev-url` and `--database-url` as for `make-migration`).
 //!
 //! Errors are one sentence on stderr and exit code 1; `--json` prints machine-readable output.
 
