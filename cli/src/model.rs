@@ -36,11 +36,21 @@ pub(crate) async fn create_model(
         heads: Default::default(),
     };
     let migrator = ctx.migrator(&migrations);
-    let snapshot = with_pool!(&db, |pool| migrator.reflect(pool).await);
+    let reflected = with_pool!(&db, |pool| async {
+        let snapshot = migrator.reflect(pool).await?;
+        let left_out = strata_runtime::unmanaged_objects(pool).await?;
+        Ok::<_, strata_runtime::Error>((snapshot, left_out))
+    }
+    .await);
     db.close().await;
-    let snapshot = snapshot.map_err(|e| ctx.error(e))?;
+    let (snapshot, left_out) = reflected.map_err(|e| ctx.error(e))?;
     let source = snapshot.to_rust_source();
     let tables: Vec<&str> = snapshot.tables.iter().map(|t| t.name.as_str()).collect();
+    // Views, triggers and indexes a model cannot describe: said, not silently dropped.
+    let left_out: Vec<String> = left_out.iter().map(ToString::to_string).collect();
+    if !left_out.is_empty() && !ctx.global.quiet && !ctx.global.json {
+        eprintln!("note: not written as Rust: {}", left_out.join(", "));
+    }
     match out {
         Some(out) => {
             std::fs::write(out, &source).map_err(|e| scaffold::io_failure(out, e))?;
@@ -52,13 +62,23 @@ pub(crate) async fn create_model(
                     plural(tables.len(), "table", "tables"),
                     tables.join(", ")
                 ),
-                json: json!({ "command": "create-model", "out": out.display().to_string(), "tables": tables }),
+                json: json!({
+                    "command": "create-model",
+                    "out": out.display().to_string(),
+                    "tables": tables,
+                    "left_out": left_out,
+                }),
             })
         }
         None => Ok(Output {
             // The source ends with a newline; println adds another.
             text: source.trim_end().to_owned(),
-            json: json!({ "command": "create-model", "tables": tables, "source": source }),
+            json: json!({
+                "command": "create-model",
+                "tables": tables,
+                "source": source,
+                "left_out": left_out,
+            }),
         }),
     }
 }

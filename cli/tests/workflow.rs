@@ -695,3 +695,38 @@ fn offline_comparison_errors() {
         "manage: migration directory `db` does not exist; `manage init` creates it\n"
     );
 }
+
+#[test]
+fn create_model_names_what_it_leaves_out() {
+    let project = Project::new();
+    std::fs::create_dir_all(project.path("migrations")).unwrap();
+    std::fs::write(
+        project.path("migrations/0001_create_users.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE VIEW user_names AS SELECT name FROM users;\n",
+    )
+    .unwrap();
+    let url = project.sqlite_url("app.db");
+    stdout(project.strata(&["--database-url", &url, "upgrade"]));
+    let output = project
+        .strata(&["--database-url", &url, "create-model"])
+        .success()
+        .get_output()
+        .clone();
+    let source = String::from_utf8(output.stdout).unwrap();
+    assert!(source.contains("pub struct Users"), "{source}");
+    assert!(!source.contains("user_names"), "{source}");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "note: not written as Rust: view `user_names`\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(project.strata(&[
+        "--database-url",
+        &url,
+        "--json",
+        "create-model",
+    ])))
+    .unwrap();
+    assert_eq!(json["tables"], serde_json::json!(["users"]));
+    assert_eq!(json["left_out"], serde_json::json!(["view `user_names`"]));
+    assert_eq!(json["source"], source.as_str());
+}
