@@ -97,8 +97,35 @@ pub use strata_core::{
 };
 pub use strata_core::{ObjectKind, UnmanagedObject};
 
-// make_update_script_for_model: the script from one schema to the next, and back.
-pub use strata_core::{DiffOptions, Plan, Warning, diff, diff_with};
+/// `make_update_script_for_model`: the migration from the schema a database has to the one the
+/// model describes.
+///
+/// ```
+/// #[derive(strata::Table)]
+/// pub struct Posts {
+///     #[column(primary_key, auto_increment)]
+///     pub id: i64,
+///     #[column(rename = "body_text", renamed_from = "body")]
+///     pub body: String,
+/// }
+/// pub static SCHEMA: strata::Schema = strata::schema![Posts];
+///
+/// # async fn example(pool: &strata::sqlx::SqlitePool) -> Result<(), strata::Error> {
+/// let old = strata::runtime::reflect(pool).await?;
+/// let plan = strata::diff(&old, &SCHEMA.snapshot(), strata::Dialect::Sqlite);
+/// if plan.warnings().iter().any(|w| w.blocks() || w.loses_data()) {
+///     for warning in plan.warnings() {
+///         eprintln!("the migration {warning}");
+///     }
+/// } else if !plan.is_empty() {
+///     std::fs::write("migrations/0002_rename_body.sql", plan.up_sql()).ok();
+///     std::fs::write("migrations/0002_rename_body.down.sql", plan.down_sql()).ok();
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub use strata_core::diff;
+pub use strata_core::{DiffOptions, Plan, Warning, diff_with};
 
 /// The runtime: create tables, apply migrations, read a database's version.
 ///

@@ -425,6 +425,42 @@ async fn widen_a_referenced_key<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) 
     run(pool, case).await;
 }
 
+/// A unique index made by hand (not a constraint) is dropped by the name reflection reads.
+async fn hand_made_unique_index<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let dialect = DB::DIALECT;
+    let model_schema = model(vec![users()]);
+    strata::runtime::upgrade(pool, &repository(dialect, &model_schema, None))
+        .await
+        .unwrap();
+    execute(pool, SEED_USERS).await;
+    execute(pool, "CREATE UNIQUE INDEX users_name_uniq ON users (name)").await;
+    let live_old = strata::runtime::reflect(pool).await.unwrap();
+    assert_eq!(
+        live_old.table("users").unwrap().uniques[0].name.as_deref(),
+        Some("users_name_uniq")
+    );
+    let plan = strata::diff(&live_old, &model_schema, dialect);
+    assert!(!plan.is_empty());
+    let migrations = repository(dialect, &model_schema, Some(&plan));
+    strata::runtime::upgrade(pool, &migrations)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", plan.up_sql()));
+    strata::runtime::reflect(pool)
+        .await
+        .unwrap()
+        .matches(&model_schema)
+        .unwrap_or_else(|d| panic!("{d}\n{}", plan.up_sql()));
+    strata::runtime::downgrade(pool, &migrations, 1)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", plan.down_sql()));
+    strata::runtime::reflect(pool)
+        .await
+        .unwrap()
+        .matches(&live_old)
+        .unwrap_or_else(|d| panic!("{d}\n{}", plan.down_sql()));
+    check_rows(pool, "the down script", &[(USER_NAMES, vec!["ann", "bob"])]).await;
+}
+
 /// Several kinds at once, across tables: a new table referencing a changed one, a rename, a
 /// type change and an index.
 async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
@@ -544,6 +580,7 @@ strata_runtime::on_each_backend!(
     change_uniques,
     change_foreign_keys,
     change_primary_key,
+    hand_made_unique_index,
     many_changes_at_once,
     derived_models,
 );

@@ -34,6 +34,7 @@ pub struct Plan {
     up: Script,
     down: Script,
     warnings: Vec<Warning>,
+    down_warnings: Vec<Warning>,
     unmanaged: Vec<String>,
 }
 
@@ -67,6 +68,10 @@ impl Script {
     }
 }
 
+fn notes(warnings: &[Warning]) -> Vec<String> {
+    warnings.iter().map(|w| format!("WARNING: {w}")).collect()
+}
+
 impl Plan {
     /// The dialect the scripts are written in.
     pub fn dialect(&self) -> Dialect {
@@ -77,16 +82,12 @@ impl Plan {
     /// is nothing to do). A SQLite table rebuild starts it with `-- strata:foreign-keys-off`,
     /// which the runtime honours; each warning is repeated as a `-- WARNING:` comment.
     pub fn up_sql(&self) -> String {
-        let notes: Vec<String> = self
-            .warnings
-            .iter()
-            .map(|w| format!("WARNING: {w}"))
-            .collect();
-        self.up.sql(&notes)
+        self.up.sql(&notes(&self.warnings))
     }
 
     /// The script that takes a database from the new schema back to the old one: the reverse
-    /// plan (a dropped column comes back empty, a dropped table comes back without rows).
+    /// plan (a dropped column comes back empty, a dropped table comes back without rows). Its
+    /// own risks are in [`Plan::down_warnings`].
     pub fn down_sql(&self) -> String {
         self.down.sql(&[])
     }
@@ -107,9 +108,17 @@ impl Plan {
         &self.warnings
     }
 
-    /// Whether the schemas already match: there is nothing to run.
+    /// The steps of the down script that can lose data or fail on existing rows (dropping what
+    /// the up script added, making a column NOT NULL again, ..).
+    pub fn down_warnings(&self) -> &[Warning] {
+        &self.down_warnings
+    }
+
+    /// Whether the schemas already match: there is nothing to run and nothing left out.
     pub fn is_empty(&self) -> bool {
-        self.up.statements.is_empty() && self.down.statements.is_empty()
+        self.up.statements.is_empty()
+            && self.down.statements.is_empty()
+            && !self.warnings.iter().any(Warning::blocks)
     }
 
     /// Tables the old schema has and the new one does not, which the plan leaves alone (see
@@ -171,6 +180,14 @@ pub enum Warning {
         /// The constraint's columns.
         columns: Vec<String>,
     },
+    /// A snapshot was read from a database of another dialect: its type names and defaults
+    /// mean something else there, so nothing is planned.
+    DialectMismatch {
+        /// The dialect the snapshot was reflected from.
+        read_from: Dialect,
+        /// The dialect asked for.
+        planned_for: Dialect,
+    },
     /// A change the planner cannot render for this dialect; the scripts leave it out.
     Unsupported {
         /// The table.
@@ -192,7 +209,10 @@ impl Warning {
     /// Whether the plan is incomplete because of it: the scripts leave the change out, so
     /// they must not be written as a migration.
     pub fn blocks(&self) -> bool {
-        matches!(self, Warning::Unsupported { .. })
+        matches!(
+            self,
+            Warning::Unsupported { .. } | Warning::DialectMismatch { .. }
+        )
     }
 }
 
@@ -231,6 +251,14 @@ impl fmt::Display for Warning {
                  rows repeat a value",
                 columns.join(", ")
             ),
+            Warning::DialectMismatch {
+                read_from,
+                planned_for,
+            } => write!(
+                f,
+                "cannot plan a {planned_for} migration from a schema read from a {read_from} \
+                 database; read the old schema from a {planned_for} database"
+            ),
             Warning::Unsupported { table, reason } => write!(
                 f,
                 "cannot plan the change to table `{table}`: {reason}; the scripts leave it out"
@@ -250,12 +278,30 @@ pub fn diff(old: &Snapshot, new: &Snapshot, dialect: Dialect) -> Plan {
 
 /// [`diff`] with options.
 pub fn diff_with(old: &Snapshot, new: &Snapshot, dialect: Dialect, options: &DiffOptions) -> Plan {
+    let mismatch = [old.dialect, new.dialect]
+        .into_iter()
+        .flatten()
+        .find(|read_from| *read_from != dialect);
+    if let Some(read_from) = mismatch {
+        return Plan {
+            dialect,
+            up: Script::default(),
+            down: Script::default(),
+            warnings: vec![Warning::DialectMismatch {
+                read_from,
+                planned_for: dialect,
+            }],
+            down_warnings: Vec::new(),
+            unmanaged: Vec::new(),
+        };
+    }
     let planned = plan::plan(old, new, dialect, options);
     Plan {
         dialect,
         up: planned.up,
         down: planned.down,
         warnings: planned.warnings,
+        down_warnings: planned.down_warnings,
         unmanaged: planned.unmanaged,
     }
 }

@@ -17,6 +17,7 @@ pub(crate) struct Planned {
     pub(crate) up: Script,
     pub(crate) down: Script,
     pub(crate) warnings: Vec<Warning>,
+    pub(crate) down_warnings: Vec<Warning>,
     pub(crate) unmanaged: Vec<String>,
 }
 
@@ -80,16 +81,17 @@ pub(crate) fn plan(
         &created,
         &mut down_warnings,
     );
-    // The down script's own losses are the point of going down; only what it cannot do counts.
-    for warning in down_warnings {
-        if warning.blocks() && !warnings.contains(&warning) {
-            warnings.push(warning);
+    // A change the down script cannot express makes the whole plan unusable.
+    for warning in &down_warnings {
+        if warning.blocks() && !warnings.contains(warning) {
+            warnings.push(warning.clone());
         }
     }
     Planned {
         up,
         down,
         warnings,
+        down_warnings,
         unmanaged,
     }
 }
@@ -654,10 +656,15 @@ impl<'d> Context<'_, 'd> {
         }
         for unique in &removed_uniques {
             let name = quote_ident(d, &unique_name(unique));
-            out.push(match d {
-                Dialect::Mysql => format!("ALTER TABLE {qt} DROP INDEX {name}"),
-                _ => format!("ALTER TABLE {qt} DROP CONSTRAINT {name}"),
-            });
+            match d {
+                Dialect::Mysql => out.push(format!("ALTER TABLE {qt} DROP INDEX {name}")),
+                // A unique constraint, or a unique index created by hand: whichever it is.
+                _ if unique.name.is_some() && self.from_snapshot.dialect.is_some() => {
+                    out.push(format!("ALTER TABLE {qt} DROP CONSTRAINT IF EXISTS {name}"));
+                    out.push(format!("DROP INDEX IF EXISTS {name}"));
+                }
+                _ => out.push(format!("ALTER TABLE {qt} DROP CONSTRAINT {name}")),
+            }
         }
         if pk_changed && !from.primary_key.is_empty() {
             out.push(match d {

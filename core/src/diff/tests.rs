@@ -297,6 +297,8 @@ fn a_type_the_dialect_cannot_store_blocks_the_plan() {
         vec![id(), col("small", SqlType::UnsignedTinyInt, false)],
     )]);
     let plan = diff(&model(Vec::new()), &new, Dialect::Postgres);
+    assert!(plan.up_sql().is_empty());
+    assert!(!plan.is_empty(), "a change left out is not \"no changes\"");
     assert_eq!(plan.warnings().len(), 1);
     assert!(plan.warnings()[0].blocks());
     assert_eq!(
@@ -361,4 +363,19 @@ fn sqlite_adds_and_drops_plain_columns_in_place() {
     });
     let rebuilt = diff(&old, &model(vec![changed, posts()]), Dialect::Sqlite);
     assert!(rebuilt.up_sql().starts_with("-- strata:foreign-keys-off\n"));
+}
+
+#[test]
+fn a_schema_read_from_another_dialect_is_refused() {
+    let mut old = model(vec![users()]);
+    old.dialect = Some(Dialect::Sqlite);
+    let plan = diff(&old, &model(vec![users(), posts()]), Dialect::Postgres);
+    assert!(plan.up_sql().is_empty());
+    assert!(!plan.is_empty());
+    assert!(plan.warnings()[0].blocks());
+    assert_eq!(
+        plan.warnings()[0].to_string(),
+        "cannot plan a postgres migration from a schema read from a sqlite database; read the \
+         old schema from a postgres database"
+    );
 }
