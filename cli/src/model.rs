@@ -319,6 +319,13 @@ pub(crate) async fn check(
                         .replace("on the right", "in the models")
                 })
                 .collect();
+            if ctx.global.json {
+                // Scripts get the differences on stdout; the exit code and stderr still fail.
+                println!(
+                    "{}",
+                    json!({ "command": "check", "in_sync": false, "differences": differences })
+                );
+            }
             Err(Failure(format!(
                 "the models differ from {}: {}; run `{} make-migration <name>` to write the migration",
                 baseline.noun(),

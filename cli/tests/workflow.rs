@@ -598,6 +598,29 @@ fn manage_runs_its_embedded_migrations() {
         stdout(project.manage("v1", &["check"])),
         "in sync: the models match the migrations\n"
     );
+    assert_eq!(
+        stdout(project.manage("v1", &["--json", "check"])),
+        "{\"command\":\"check\",\"in_sync\":true}\n"
+    );
+    let drift = project
+        .manage("v2", &["--json", "check"])
+        .code(1)
+        .get_output()
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&drift.stdout).unwrap();
+    assert_eq!(json["in_sync"], false);
+    assert_eq!(
+        json["differences"],
+        serde_json::json!([
+            "column `users.email` exists only in the models",
+            "table `posts` exists only in the models"
+        ])
+    );
+    assert!(
+        String::from_utf8(drift.stderr)
+            .unwrap()
+            .starts_with("manage: the models differ from the migrations: ")
+    );
     // A script added since the build: the offline comparison would miss it.
     std::fs::create_dir_all(project.path("migrations")).unwrap();
     std::fs::write(project.path("migrations/0001_create_users.sql"), "").unwrap();
