@@ -612,3 +612,40 @@ fn lines_are_printed_as_migrations_finish() {
         "{stderr}"
     );
 }
+
+/// On a terminal, a bar on stderr counts the migrations (`[2/3]`) and shows the one running;
+/// `-q` leaves it out. The terminal is `script`'s pseudo-terminal (util-linux).
+#[test]
+fn progress_bar_on_a_terminal() {
+    let workspace = three_migrations();
+    let url = workspace.sqlite_url();
+    let on_terminal = |args: &str| -> String {
+        let command = format!(
+            "{} --database-url {url} {args}",
+            env!("CARGO_BIN_EXE_strata")
+        );
+        let output = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(&workspace.dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("`script` (util-linux) runs the command on a pseudo-terminal");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let shown = on_terminal("upgrade");
+    for expected in [
+        "[0/3] applying 1 create_users",
+        "[1/3] applying 2 create_posts",
+        "[2/3] applying 3 create_tags",
+        "applied 3 create_tags (",
+        "the database is at version 3",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from {shown:?}"
+        );
+    }
+    let quiet = on_terminal("-q downgrade 0");
+    assert_eq!(quiet.trim_end(), "the database is at version 0");
+}
