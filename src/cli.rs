@@ -31,5 +31,6 @@
 //!   (`--dev-url` and `--database-url` as for `make-migration`).
 //!
 //! Errors are one sentence on stderr and exit code 1; `--json` prints machine-readable output.
+//! `run` starts its own async runtime: call it from a plain `fn main`.
 
 pub use strata_cli::{run, run_from};

@@ -61,6 +61,9 @@ use progress::Display;
 /// `--yes`), `make-migration <name>` (the next up and down scripts from the difference
 /// between the models and the migrations or a live database) and `check`. `--help` on each
 /// shows an example.
+///
+/// It starts its own async runtime: call it from a plain `fn main`, not from inside one
+/// (`#[tokio::main]`). `--help`, `--version` and usage errors exit the process as clap does.
 pub fn run(schema: &Schema, migrations: &Migrations) -> ExitCode {
     run_from(schema, migrations, std::env::args_os())
 }
