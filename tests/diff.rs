@@ -100,6 +100,8 @@ struct Case {
     new: Snapshot,
     options: DiffOptions,
     seed: Vec<&'static str>,
+    /// Statements run after the up script, before its checks.
+    after_up_run: Vec<&'static str>,
     /// (query, first column of every row) after the up script.
     after_up: Vec<(&'static str, Vec<&'static str>)>,
     /// The same after the down script.
@@ -113,6 +115,7 @@ impl Case {
             new: model(new),
             options: DiffOptions::default(),
             seed: vec![SEED_USERS, SEED_POSTS],
+            after_up_run: Vec::new(),
             after_up: Vec::new(),
             after_down: Vec::new(),
         }
@@ -202,6 +205,9 @@ async fn run<DB: Backend>(pool: &sqlx::Pool<DB>, case: Case) {
     let live = strata::runtime::reflect(pool).await.unwrap();
     live.matches(&case.new)
         .unwrap_or_else(|d| panic!("{d}\nafter the up script:\n{}", plan.up_sql()));
+    for statement in &case.after_up_run {
+        execute(pool, statement).await;
+    }
     check_rows(pool, "the up script", &case.after_up).await;
     // Nothing is left to do.
     let again = strata::diff_with(&live, &case.new, dialect, &case.options);
@@ -461,6 +467,21 @@ async fn hand_made_unique_index<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) 
     check_rows(pool, "the down script", &[(USER_NAMES, vec!["ann", "bob"])]).await;
 }
 
+/// A key that becomes auto-increment continues after the numbers its rows hold.
+async fn add_auto_increment<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let mut old = users();
+    old.columns[0].auto_increment = false;
+    let mut case = Case::new(vec![old, posts()], vec![users(), posts()])
+        .always(POST_BODIES, vec!["hello", "world"])
+        .up(USER_NAMES, vec!["ann", "bob", "cy"])
+        .up(
+            "SELECT CAST(id AS TEXT) FROM users ORDER BY id",
+            vec!["1", "2", "3"],
+        );
+    case.after_up_run = vec!["INSERT INTO users (name) VALUES ('cy')"];
+    run(pool, case).await;
+}
+
 /// Several kinds at once, across tables: a new table referencing a changed one, a rename, a
 /// type change and an index.
 async fn many_changes_at_once<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
@@ -580,6 +601,7 @@ strata_runtime::on_each_backend!(
     change_uniques,
     change_foreign_keys,
     change_primary_key,
+    add_auto_increment,
     hand_made_unique_index,
     many_changes_at_once,
     derived_models,

@@ -91,6 +91,40 @@ async fn sqlite_foreign_keys_off_rebuild() {
     db.close().await;
 }
 
+/// A down script that rebuilds a table (`-- strata:foreign-keys-off`, as `strata::diff` writes
+/// them) runs with foreign keys off too: the children's rows survive, and a broken reference
+/// rolls the downgrade back, naming the down script.
+#[tokio::test]
+async fn sqlite_foreign_keys_off_down_script() {
+    let db = strata_runtime::testing::sqlite().await;
+    let pool = &db.pool;
+    let base = "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE);\nINSERT INTO parent VALUES (1, 'p');\nINSERT INTO child VALUES (10, 1);";
+    let add = "ALTER TABLE parent ADD COLUMN note TEXT;";
+    let rebuild_back = "-- strata:foreign-keys-off\nCREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO parent_new SELECT id, name FROM parent;\nDROP TABLE parent;\nALTER TABLE parent_new RENAME TO parent;";
+    let m = repo(&[
+        (1, "base", base, None),
+        (2, "note", add, Some(rebuild_back)),
+    ]);
+    strata_runtime::upgrade(pool, &m).await.unwrap();
+    let report = strata_runtime::downgrade(pool, &m, 1).await.unwrap();
+    assert_eq!(report.versions(), vec![2]);
+    assert_eq!(ints(pool, "SELECT id FROM child").await, vec![10]);
+    assert_eq!(ints(pool, "PRAGMA foreign_keys").await, vec![1]);
+
+    let losing_back = "-- strata:foreign-keys-off\nCREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT);\nDROP TABLE parent;\nALTER TABLE parent_new RENAME TO parent;";
+    let m = repo(&[(1, "base", base, None), (2, "note", add, Some(losing_back))]);
+    strata_runtime::upgrade(pool, &m).await.unwrap();
+    let err = strata_runtime::downgrade(pool, &m, 1).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "migration 2 (0002_note.down.sql) was rolled back: after it, row 10 of table child references a missing row of parent (PRAGMA foreign_key_check); fix the data or the script and run again"
+    );
+    assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(2));
+    assert_eq!(ints(pool, "SELECT COUNT(*) FROM parent").await, vec![1]);
+    assert_eq!(ints(pool, "PRAGMA foreign_keys").await, vec![1]);
+    db.close().await;
+}
+
 /// On SQLite a no-transaction migration holds no lock while it runs; its started row makes
 /// other upgraders wait instead of failing while it is younger than the lock timeout.
 #[tokio::test]
