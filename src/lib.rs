@@ -1,5 +1,7 @@
 //! strata: database schemas and migrations for Rust, checked at compile time.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod column_type;
 mod schema_macro;
 

@@ -67,14 +67,39 @@ fn strata_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, 
     )
 }
 
-/// Runs `strata --database-url url args..`, asserts success, returns stdout.
+/// Runs `strata --database-url url args..`, asserts success, returns stdout with each
+/// migration line's elapsed time (checked) removed: `applied 1 create_users`.
 fn ok(dir: &Path, url: &str, args: &[&str]) -> String {
     let mut all = vec!["--database-url", url];
     all.extend_from_slice(args);
     let (code, stdout, stderr) = strata(dir, &all);
     assert_eq!(code, 0, "strata {args:?} failed: {stderr}");
     assert_eq!(stderr, "", "strata {args:?} wrote to stderr");
-    stdout
+    without_elapsed(&stdout)
+}
+
+/// `applied 1 create_users (0.4 ms)` → `applied 1 create_users`, asserting the time's form.
+fn without_elapsed(stdout: &str) -> String {
+    let mut text = String::new();
+    for line in stdout.lines() {
+        if line.starts_with("applied ") || line.starts_with("reverted ") {
+            let (head, time) = line
+                .rsplit_once(" (")
+                .unwrap_or_else(|| panic!("no elapsed time: {line}"));
+            let time = time
+                .strip_suffix(" ms)")
+                .or_else(|| time.strip_suffix(" s)"));
+            assert!(
+                time.is_some_and(|t| t.parse::<f64>().is_ok()),
+                "bad elapsed time: {line}"
+            );
+            text.push_str(head);
+        } else {
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    text
 }
 
 /// Runs `strata --database-url url args..`, asserts exit code 1 and empty stdout, returns stderr.
@@ -244,9 +269,23 @@ fn database_url_from_the_variable_strata_toml_names() {
         strata_env(&workspace.dir, &["upgrade"], &[("APP_DATABASE_URL", &url)]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
-        stdout,
+        without_elapsed(&stdout),
         "applied 1 create_users\napplied 2 create_posts\napplied 3 create_tags\nthe database is at version 3\n"
     );
+}
+
+#[test]
+fn quiet_prints_only_the_result() {
+    let workspace = three_migrations();
+    let url = workspace.sqlite_url();
+    let dir = &workspace.dir;
+    let (code, stdout, stderr) = strata(dir, &["--database-url", &url, "-q", "upgrade"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, "the database is at version 3\n");
+    let (code, stdout, stderr) =
+        strata(dir, &["--database-url", &url, "--quiet", "downgrade", "1"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, "the database is at version 1\n");
 }
 
 #[test]
@@ -427,7 +466,13 @@ async fn mysql_incomplete_migration_repair() {
     let dir = &workspace.dir;
     let url = &db.url;
 
-    let stderr = fails(dir, url, &["upgrade"]);
+    // The migrations that ran are printed as they finish, before the error.
+    let (code, stdout, stderr) = strata(dir, &["--database-url", url, "upgrade"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        without_elapsed(&stdout),
+        "applied 1 create_users\napplied 2 create_posts\n"
+    );
     assert!(
         stderr.starts_with(
             "strata: migration 3 (0003_create_tags.sql) failed at statement 2 `INSERT INTO tag_typo (id) VALUES (1)`: "
@@ -484,4 +529,123 @@ fn broken_strata_toml_is_reported_before_the_url_is_looked_up() {
         stderr,
         "strata: invalid migration repository `migrations`: `strata.toml`: `database_url_env` must be a string, found 5\n"
     );
+}
+
+#[test]
+fn unreachable_server() {
+    let workspace = three_migrations();
+    // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+    assert_eq!(
+        fails(
+            &workspace.dir,
+            "postgres://app@127.0.0.1:1/app",
+            &["status"]
+        ),
+        "strata: cannot connect to the database: error communicating with database: Connection refused (os error 111)\n"
+    );
+    assert_eq!(
+        fails(
+            &workspace.dir,
+            "mariadb://app@127.0.0.1:1/app",
+            &["db-version"]
+        ),
+        "strata: cannot connect to the database: error communicating with database: Connection refused (os error 111)\n"
+    );
+}
+
+/// The runtime's advice for a binary ("is this binary older…", build.rs) is reworded for a
+/// repository on disk.
+#[test]
+fn errors_name_the_repository_on_disk() {
+    let workspace = three_migrations();
+    let url = workspace.sqlite_url();
+    let dir = &workspace.dir;
+    ok(dir, &url, &["upgrade"]);
+
+    workspace.write(
+        "0002_create_posts.sql",
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+    );
+    let stderr = fails(dir, &url, &["upgrade"]);
+    assert!(
+        stderr.starts_with("strata: migration 2 (0002_create_posts.sql) was changed after it was applied: the database recorded checksum "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(", the file in `migrations` has ")
+            && stderr
+                .ends_with("; restore the original script and put the change in a new migration\n"),
+        "{stderr}"
+    );
+    workspace.write("0002_create_posts.sql", POSTS);
+
+    std::fs::remove_file(workspace.dir.join("migrations/0003_create_tags.sql")).unwrap();
+    std::fs::remove_file(workspace.dir.join("migrations/0003_create_tags.down.sql")).unwrap();
+    assert_eq!(
+        fails(dir, &url, &["upgrade"]),
+        "strata: the database has version 3 applied that the repository `migrations` does not contain (its latest is 2): restore their scripts, or point --migrations at the repository the database was migrated with\n"
+    );
+    assert_eq!(
+        fails(dir, &url, &["upgrade", "--to", "7"]),
+        "strata: version 7 is not a migration of the repository `migrations`: the latest is 2\n"
+    );
+}
+
+/// Each migration's line is printed when it finishes, so the ones that ran are on stdout
+/// even when a later one fails.
+#[test]
+fn lines_are_printed_as_migrations_finish() {
+    let workspace = three_migrations();
+    workspace.write(
+        "0003_create_tags.sql",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY);\nINSERT INTO tag_typo VALUES (1);\n",
+    );
+    let url = workspace.sqlite_url();
+    let (code, stdout, stderr) = strata(&workspace.dir, &["--database-url", &url, "upgrade"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        without_elapsed(&stdout),
+        "applied 1 create_users\napplied 2 create_posts\n"
+    );
+    assert!(
+        stderr.starts_with("strata: migration 3 (0003_create_tags.sql) failed at statement 2 `INSERT INTO tag_typo VALUES (1)`: "),
+        "{stderr}"
+    );
+}
+
+/// On a terminal, a bar on stderr counts the migrations (`[2/3]`) and shows the one running;
+/// `-q` leaves it out. The terminal is `script`'s pseudo-terminal (util-linux).
+#[test]
+fn progress_bar_on_a_terminal() {
+    let workspace = three_migrations();
+    let url = workspace.sqlite_url();
+    let on_terminal = |args: &str| -> String {
+        let command = format!(
+            "{} --database-url {url} {args}",
+            env!("CARGO_BIN_EXE_strata")
+        );
+        let output = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(&workspace.dir)
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("`script` (util-linux) runs the command on a pseudo-terminal");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let shown = on_terminal("upgrade");
+    for expected in [
+        "[0/3] applying 1 create_users",
+        "[1/3] applying 2 create_posts",
+        "[2/3] applying 3 create_tags",
+        "applied 3 create_tags (",
+        "the database is at version 3",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from {shown:?}"
+        );
+    }
+    let quiet = on_terminal("-q downgrade 0");
+    assert_eq!(quiet.trim_end(), "the database is at version 0");
 }
