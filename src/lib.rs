@@ -46,9 +46,11 @@ pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionSt
 ///   0003_backfill.sql                # starts with `-- strata:no-transaction`
 /// ```
 ///
-/// - File names are `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql`: the version is an
+/// - File names are `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql`: the version is an
 ///   integer in `1..=i64::MAX` (leading zeros allowed, ordered numerically, gaps and timestamps
-///   allowed), the name is snake_case. Files that are not `.sql` and dotfiles are ignored.
+///   allowed); the name holds ASCII letters, digits, `_` and `-`, and `.up.sql` is the same as
+///   `.sql`, so a sqlx migrations folder embeds unchanged. Files that are not `.sql` and
+///   dotfiles are ignored.
 /// - Every version needs an up script for each enabled backend feature (`sqlite`, `postgres`,
 ///   `mysql`): the generic file or that dialect's variant. A down script is optional; a variant
 ///   down script (`0002_add_posts.down.postgres.sql`) beats the generic one the same way.

@@ -7,6 +7,7 @@
 
 pub mod ddl;
 pub mod dialect;
+pub mod import;
 pub mod migration;
 pub mod schema;
 mod schema_check;
@@ -15,6 +16,7 @@ pub mod sql_split;
 pub mod table;
 
 pub use dialect::Dialect;
+pub use import::History;
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };

@@ -11,6 +11,7 @@ pub mod naming;
 pub mod repository;
 
 pub use config::{CONFIG_KEYS, parse_config};
+pub use crate::import::History;
 pub use naming::{FILE_NAME_PATTERN, FileName, NameError, parse_file_name};
 pub use repository::{
     CONFIG_FILE, FOREIGN_KEYS_OFF, NO_TRANSACTION, Problem, Repository, RepositoryError,
@@ -92,6 +93,28 @@ pub struct MigrationsConfig {
     pub versions: VersionScheme,
     /// The environment variable that holds the database URL (`DATABASE_URL`).
     pub database_url_env: Cow<'static, str>,
+    /// The `[imported]` section `strata import` writes: the tool the repository came from and
+    /// each migration's version under it, for adopting that tool's history.
+    pub imported: Option<ImportedFrom>,
+}
+
+/// Where an imported repository came from: the `[imported]` section of `strata.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedFrom {
+    /// The tool.
+    pub from: crate::import::History,
+    /// (version as the tool records it, strata version), in the tool's order.
+    pub versions: Cow<'static, [(Cow<'static, str>, i64)]>,
+}
+
+impl ImportedFrom {
+    /// The strata version of the tool's `version`.
+    pub fn version_of(&self, version: &str) -> Option<i64> {
+        self.versions
+            .iter()
+            .find(|(source, _)| self.from.same_version(source, version))
+            .map(|(_, v)| *v)
+    }
 }
 
 impl MigrationsConfig {
@@ -103,6 +126,7 @@ impl MigrationsConfig {
         out_of_order: false,
         versions: VersionScheme::Sequential,
         database_url_env: Cow::Borrowed("DATABASE_URL"),
+        imported: None,
     };
 }
 

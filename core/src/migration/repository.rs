@@ -370,14 +370,22 @@ pub fn check_repository(
             });
             continue;
         }
-        entry.names.push(&file.name);
         let slot = match (parsed.down, parsed.dialect) {
             (false, None) => &mut entry.up,
             (false, Some(d)) => &mut entry.up_variant[d.index()],
             (true, None) => &mut entry.down,
             (true, Some(d)) => &mut entry.down_variant[d.index()],
         };
+        // `0001_a.sql` and `0001_a.up.sql` are the same script twice.
+        if let Some(taken) = slot {
+            problems.push(Problem::DuplicateVersion {
+                version: parsed.version,
+                files: [taken.name.clone(), file.name.clone()],
+            });
+            continue;
+        }
         *slot = Some(file);
+        entry.names.push(&file.name);
         if entry.first.is_none() {
             entry.first = Some((file, parsed));
         }
