@@ -106,6 +106,30 @@ impl FromStr for History {
     }
 }
 
+/// sqlx's checksum of a script: SHA-384 of its bytes, lowercase hex (sqlx stores the 48 raw
+/// bytes; `hex(checksum)` reads them back).
+pub fn sqlx_checksum(sql: &[u8]) -> String {
+    use sha2::{Digest, Sha384};
+    Sha384::digest(sql)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The numbers of a version as the tool records it (`1.1`, `007`), without leading zeros and
+/// trailing zero parts; `None` when it is not numeric.
+pub fn version_numbers(version: &str) -> Option<Vec<String>> {
+    numeric_parts(version)
+}
+
+/// Orders versions as `history` does: diesel as strings, the others as numbers.
+pub fn version_order(history: History, a: &str, b: &str) -> std::cmp::Ordering {
+    match history {
+        History::Diesel => a.cmp(b),
+        _ => numeric_order(a, b),
+    }
+}
+
 /// A dotted or underscored version as numbers, without leading zeros and trailing zero parts.
 fn numeric_parts(version: &str) -> Option<Vec<String>> {
     let mut parts: Vec<String> = version
@@ -446,11 +470,13 @@ fn read_diesel_folder(
             continue;
         }
         let up_path = path.join("up.sql");
-        let entry = versions.entry(key.clone()).or_insert_with(|| SourceVersion {
-            key: key.clone(),
-            name: strata_name(name),
-            ..SourceVersion::default()
-        });
+        let entry = versions
+            .entry(key.clone())
+            .or_insert_with(|| SourceVersion {
+                key: key.clone(),
+                name: strata_name(name),
+                ..SourceVersion::default()
+            });
         entry.source.push(shown.clone());
         if !up_path.is_file() {
             if path.join("up.rs").is_file() {
@@ -476,13 +502,17 @@ fn read_diesel_folder(
         let metadata = path.join("metadata.toml");
         if metadata.is_file() {
             let text = std::fs::read_to_string(&metadata).map_err(read_error(&metadata))?;
-            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-                ImportError::Invalid {
-                    path: metadata.clone(),
-                    message: e.to_string().trim_end().to_owned(),
-                }
-            })?;
-            if table.get("run_in_transaction").and_then(toml::Value::as_bool) == Some(false) {
+            let table: toml::Table =
+                text.parse()
+                    .map_err(|e: toml::de::Error| ImportError::Invalid {
+                        path: metadata.clone(),
+                        message: e.to_string().trim_end().to_owned(),
+                    })?;
+            if table
+                .get("run_in_transaction")
+                .and_then(toml::Value::as_bool)
+                == Some(false)
+            {
                 entry.no_transaction.insert(dialect);
             }
         }
@@ -535,6 +565,13 @@ fn read_versioned(
         } else {
             raw_version.replace('_', ".")
         };
+        // refinery's own pattern is `^([U|V])(\d+(?:\.\d+)?)__(\w+)`: it skips other names.
+        if tool == History::Refinery && !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            unsupported.push(format!(
+                "{shown}: refinery skips it (its name is not letters, digits and `_`)"
+            ));
+            continue;
+        }
         if extension != "sql" {
             by_hand.push(shown.clone());
         }
@@ -543,10 +580,7 @@ fn read_versioned(
                 if let Some(existing) = versions.iter().find(|v| tool.same_version(&v.key, &key)) {
                     return Err(ImportError::Invalid {
                         path,
-                        message: format!(
-                            "version {key} is also `{}`",
-                            existing.source.join(", ")
-                        ),
+                        message: format!("version {key} is also `{}`", existing.source.join(", ")),
                     });
                 }
                 let mut version = SourceVersion {
@@ -577,7 +611,10 @@ fn read_versioned(
         }
     }
     for (key, script, path) in undo {
-        match versions.iter_mut().find(|v| tool.same_version(&v.key, &key)) {
+        match versions
+            .iter_mut()
+            .find(|v| tool.same_version(&v.key, &key))
+        {
             Some(version) => {
                 version.source.push(script.path.clone());
                 version.down.insert(None, script);
@@ -652,15 +689,11 @@ fn read_sqlalchemy_migrate(
             _ => continue,
         };
         let Some((digits, rest)) = stem.split_once('_') else {
-            unsupported.push(format!(
-                "{shown}: not named `<nnn>_<description>...`"
-            ));
+            unsupported.push(format!("{shown}: not named `<nnn>_<description>...`"));
             continue;
         };
         let Ok(number) = digits.parse::<u64>() else {
-            unsupported.push(format!(
-                "{shown}: not named `<nnn>_<description>...`"
-            ));
+            unsupported.push(format!("{shown}: not named `<nnn>_<description>...`"));
             continue;
         };
         let entry = versions.entry(number).or_insert_with(|| SourceVersion {
@@ -786,7 +819,9 @@ fn renumber(
         }
         // Down scripts of a dialect whose up script is the generic one.
         for (dialect, script) in &source.down {
-            if dialect.is_some() && !source.up.contains_key(dialect) && source.up.contains_key(&None)
+            if dialect.is_some()
+                && !source.up.contains_key(dialect)
+                && source.up.contains_key(&None)
             {
                 emit(
                     format!("{stem}.down{}.sql", suffix(*dialect)),

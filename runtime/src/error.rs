@@ -220,6 +220,11 @@ pub enum Error {
         current: i64,
     },
 
+    /// Adopting another tool's history (`Migrator::adopt`) found something wrong; nothing was
+    /// written.
+    #[error("{0}; nothing was written")]
+    Adopt(#[from] crate::AdoptError),
+
     /// `TransactionMode::All` cannot be honoured.
     #[error(
         "TransactionMode::All is not possible here: {reason}; use TransactionMode::PerMigration"

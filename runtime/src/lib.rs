@@ -25,8 +25,10 @@ pub use connect::{
 pub use create::{create_all, drop_all};
 pub use error::Error;
 pub use migrator::Migrator;
+pub use migrator::adopt::{AdoptError, AdoptedVersion, Adoption};
 pub use reflect::reflect;
 pub use report::{MigrationRun, Report, VersionState, VersionStatus};
+pub use strata_core::History;
 pub use strata_core::{Migrations, TransactionMode};
 
 /// `Result` with [`Error`].

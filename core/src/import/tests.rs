@@ -40,7 +40,10 @@ fn diesel_repository() -> Vec<(String, Vec<u8>)> {
             format!("\u{feff}CREATE TABLE t{day} (id SERIAL PRIMARY KEY, body TEXT NOT NULL DEFAULT 'it''s');\n"),
         ));
         if day % 5 != 0 {
-            files.push(file(format!("{folder}/down.sql"), format!("DROP TABLE t{day};\n")));
+            files.push(file(
+                format!("{folder}/down.sql"),
+                format!("DROP TABLE t{day};\n"),
+            ));
         }
     }
     files.push(file(
@@ -74,17 +77,31 @@ fn diesel_round_trip_keeps_every_byte_in_diesels_order() {
     expected_order.dedup();
     // diesel's order: the version (before the first `_`, dashes removed) as a string.
     expected_order.sort_by_key(|dir| dir.split('_').next().unwrap().replace('-', ""));
-    let sources: Vec<&str> = imported.versions.iter().map(|v| v.source.as_str()).collect();
+    let sources: Vec<&str> = imported
+        .versions
+        .iter()
+        .map(|v| v.source.as_str())
+        .collect();
     assert_eq!(sources, expected_order);
     assert_eq!(imported.versions.len(), 31);
     assert_eq!(
-        imported.versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        imported
+            .versions
+            .iter()
+            .map(|v| v.version)
+            .collect::<Vec<_>>(),
         (1..=31).collect::<Vec<_>>()
     );
     // `2019031` sorts after `20190301000000` though it is the smaller number, as diesel sorts: strings, not numbers.
     let short = &imported.versions[30];
-    assert_eq!((short.source_version.as_str(), short.version), ("2019031", 31));
-    assert_eq!(imported.versions[29].source, "2019-03-01-000000_larger-commands");
+    assert_eq!(
+        (short.source_version.as_str(), short.version),
+        ("2019031", 31)
+    );
+    assert_eq!(
+        imported.versions[29].source,
+        "2019-03-01-000000_larger-commands"
+    );
     assert_eq!(imported.versions[29].source_version, "20190301000000");
     assert_eq!(
         imported.versions[0].files,
@@ -149,12 +166,30 @@ fn diesel_round_trip_keeps_every_byte_in_diesels_order() {
 fn diesel_per_backend_folders_get_empty_variants() {
     let source = folder(&[
         file("postgres/2020-01-01-000000_users/up.sql", PLPGSQL),
-        file("postgres/2020-01-01-000000_users/down.sql", "DROP FUNCTION f;"),
-        file("postgresql/2020-02-01-000000_pg_only/up.sql", "CREATE EXTENSION citext;"),
-        file("mysql/2020-01-01-000000_users/up.sql", "CREATE TABLE users (id INT) ENGINE=InnoDB;"),
-        file("sqlite/2020-01-01-000000_users/up.sql", "CREATE TABLE users (id INTEGER);"),
-        file("sqlite/2020-03-01-000000_sqlite_only/up.sql", "PRAGMA user_version = 3;"),
-        file("sqlite/2020-03-01-000000_sqlite_only/metadata.toml", "run_in_transaction = false"),
+        file(
+            "postgres/2020-01-01-000000_users/down.sql",
+            "DROP FUNCTION f;",
+        ),
+        file(
+            "postgresql/2020-02-01-000000_pg_only/up.sql",
+            "CREATE EXTENSION citext;",
+        ),
+        file(
+            "mysql/2020-01-01-000000_users/up.sql",
+            "CREATE TABLE users (id INT) ENGINE=InnoDB;",
+        ),
+        file(
+            "sqlite/2020-01-01-000000_users/up.sql",
+            "CREATE TABLE users (id INTEGER);",
+        ),
+        file(
+            "sqlite/2020-03-01-000000_sqlite_only/up.sql",
+            "PRAGMA user_version = 3;",
+        ),
+        file(
+            "sqlite/2020-03-01-000000_sqlite_only/metadata.toml",
+            "run_in_transaction = false",
+        ),
     ]);
     let target = tempfile::tempdir().unwrap();
     let imported = import(History::Diesel, source.path(), target.path()).unwrap();
@@ -209,7 +244,11 @@ fn diesel_per_backend_folders_get_empty_variants() {
         empty.sql,
         "-- strata import: diesel had no mysql script for this version.\n"
     );
-    assert!(crate::split_statements(&empty.sql, Mysql).unwrap().is_empty());
+    assert!(
+        crate::split_statements(&empty.sql, Mysql)
+            .unwrap()
+            .is_empty()
+    );
     let sqlite_only = migrations.get(3).unwrap();
     assert!(sqlite_only.up(Sqlite).unwrap().no_transaction);
     assert!(!sqlite_only.up(Postgres).unwrap().no_transaction);
@@ -229,13 +268,21 @@ fn refinery_versions_in_numeric_order_rust_migrations_by_hand() {
             format!("CREATE TABLE s{n} (id INT);\n"),
         ));
     }
-    files.push(file("V25__seed.rs", "fn migration() -> String { String::new() }"));
+    files.push(file(
+        "V25__seed.rs",
+        "fn migration() -> String { String::new() }",
+    ));
     files.push(file("U26__unversioned.sql", "CREATE TABLE u (id INT);"));
     files.push(file("README.md", "docs"));
+    files.push(file("V27__not-refinery.sql", "SELECT 1;"));
     let source = folder(&files);
     let target = tempfile::tempdir().unwrap();
     let imported = import(History::Refinery, source.path(), target.path()).unwrap();
-    let keys: Vec<&str> = imported.versions.iter().map(|v| v.source_version.as_str()).collect();
+    let keys: Vec<&str> = imported
+        .versions
+        .iter()
+        .map(|v| v.source_version.as_str())
+        .collect();
     let expected: Vec<String> = (1..=26).map(|n| n.to_string()).collect();
     assert_eq!(keys, expected);
     assert_eq!(imported.versions[12].source, "later/V13__step_13.sql");
@@ -243,6 +290,10 @@ fn refinery_versions_in_numeric_order_rust_migrations_by_hand() {
     assert!(imported.versions[24].files.is_empty());
     assert_eq!(imported.by_hand, ["V25__seed.rs"]);
     assert_eq!(imported.versions[25].files, ["0026_unversioned.sql"]);
+    assert_eq!(
+        imported.unsupported,
+        ["V27__not-refinery.sql: refinery skips it (its name is not letters, digits and `_`)"]
+    );
     assert_eq!(
         fs::read(target.path().join("0013_step_13.sql")).unwrap(),
         b"CREATE TABLE s13 (id INT);\n"
@@ -297,7 +348,10 @@ fn flyway_undo_becomes_down_and_repeatables_are_listed() {
         b"CREATE TABLE a (id INT);"
     );
     let md = fs::read_to_string(target.path().join(IMPORTED_FILE)).unwrap();
-    assert!(md.contains("## Not imported\n\n- R__views.sql: a repeatable migration"), "{md}");
+    assert!(
+        md.contains("## Not imported\n\n- R__views.sql: a repeatable migration"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -305,17 +359,38 @@ fn sqlalchemy_migrate_dialect_variants_and_python_scripts() {
     let source = folder(&[
         file("migrate.cfg", "[db_settings]\nrepository_id=app\n"),
         file("versions/__init__.py", ""),
-        file("versions/001_initial_default_upgrade.sql", "CREATE TABLE a (id INT);"),
-        file("versions/001_initial_default_downgrade.sql", "DROP TABLE a;"),
+        file(
+            "versions/001_initial_default_upgrade.sql",
+            "CREATE TABLE a (id INT);",
+        ),
+        file(
+            "versions/001_initial_default_downgrade.sql",
+            "DROP TABLE a;",
+        ),
         file(
             "versions/002_add_index_postgresql_upgrade.sql",
             "CREATE INDEX a_id ON a USING btree (id);",
         ),
-        file("versions/002_add_index_sqlite_upgrade.sql", "CREATE INDEX a_id ON a (id);"),
-        file("versions/002_add_index_mysql_upgrade.sql", "CREATE INDEX a_id ON a (id);"),
-        file("versions/003_backfill.py", "def upgrade(migrate_engine):\n    pass\n"),
-        file("versions/004_more_postgresql_upgrade.sql", "ALTER TABLE a ADD b INT;"),
-        file("versions/004_more_sqlite_upgrade.sql", "ALTER TABLE a ADD b INT;"),
+        file(
+            "versions/002_add_index_sqlite_upgrade.sql",
+            "CREATE INDEX a_id ON a (id);",
+        ),
+        file(
+            "versions/002_add_index_mysql_upgrade.sql",
+            "CREATE INDEX a_id ON a (id);",
+        ),
+        file(
+            "versions/003_backfill.py",
+            "def upgrade(migrate_engine):\n    pass\n",
+        ),
+        file(
+            "versions/004_more_postgresql_upgrade.sql",
+            "ALTER TABLE a ADD b INT;",
+        ),
+        file(
+            "versions/004_more_sqlite_upgrade.sql",
+            "ALTER TABLE a ADD b INT;",
+        ),
         file("versions/005_x_default_upgrade.sql", "SELECT 1;"),
         file("versions/005_x_oracle_upgrade.sql", "SELECT 1 FROM dual;"),
     ]);
@@ -332,7 +407,10 @@ fn sqlalchemy_migrate_dialect_variants_and_python_scripts() {
             (
                 "1",
                 1,
-                vec!["0001_initial.sql".to_owned(), "0001_initial.down.sql".to_owned()]
+                vec![
+                    "0001_initial.sql".to_owned(),
+                    "0001_initial.down.sql".to_owned()
+                ]
             ),
             (
                 "2",
@@ -366,10 +444,17 @@ fn sqlalchemy_migrate_dialect_variants_and_python_scripts() {
         summary.contains("sqlalchemy-migrate 3 (versions/003_backfill.py) -> 3: (nothing written: convert by hand)\n"),
         "{summary}"
     );
-    assert!(summary.contains("convert by hand: versions/003_backfill.py\n"), "{summary}");
+    assert!(
+        summary.contains("convert by hand: versions/003_backfill.py\n"),
+        "{summary}"
+    );
     let migrations = Migrations::load(target.path(), &[Sqlite, Postgres, Mysql]).unwrap();
     assert_eq!(
-        migrations.migrations.iter().map(|m| m.version).collect::<Vec<_>>(),
+        migrations
+            .migrations
+            .iter()
+            .map(|m| m.version)
+            .collect::<Vec<_>>(),
         [1, 2, 4, 5]
     );
 }
@@ -386,16 +471,23 @@ fn refusals_name_the_folder() {
             target.path().display()
         )
     );
-    assert_eq!(fs::read(target.path().join("0001_mine.sql")).unwrap(), b"SELECT 1;");
+    assert_eq!(
+        fs::read(target.path().join("0001_mine.sql")).unwrap(),
+        b"SELECT 1;"
+    );
     assert_eq!(fs::read_dir(target.path()).unwrap().count(), 1);
 
     assert_eq!(
-        convert(History::Sqlx, source.path()).unwrap_err().to_string(),
+        convert(History::Sqlx, source.path())
+            .unwrap_err()
+            .to_string(),
         "a sqlx migrations folder needs no import: strata embeds it unchanged; adopt its history with `strata version-control --from sqlx`"
     );
     let empty = tempfile::tempdir().unwrap();
     assert_eq!(
-        convert(History::Diesel, empty.path()).unwrap_err().to_string(),
+        convert(History::Diesel, empty.path())
+            .unwrap_err()
+            .to_string(),
         format!(
             "`{}` holds no diesel migrations: diesel keeps one folder per version, `<version>_<name>/up.sql`",
             empty.path().display()
@@ -408,7 +500,9 @@ fn refusals_name_the_folder() {
     );
     let duplicate = folder(&[file("V1__a.sql", ""), file("V01__b.sql", "")]);
     assert_eq!(
-        convert(History::Refinery, duplicate.path()).unwrap_err().to_string(),
+        convert(History::Refinery, duplicate.path())
+            .unwrap_err()
+            .to_string(),
         format!(
             "`{}`: version 1 is also `V01__b.sql`",
             duplicate.path().join("V1__a.sql").display()
@@ -429,4 +523,17 @@ fn tool_names_and_versions() {
     assert!(History::Refinery.same_version("007", "7"));
     assert!(!History::Flyway.same_version("1.1", "1.10"));
     assert!(!History::Diesel.same_version("0001", "1"));
+    assert_eq!(
+        version_order(History::Flyway, "1.10", "1.9"),
+        std::cmp::Ordering::Greater
+    );
+    assert_eq!(
+        version_order(History::Diesel, "2019031", "20190301000000"),
+        std::cmp::Ordering::Greater
+    );
+    // sha384("abc")
+    assert_eq!(
+        sqlx_checksum(b"abc"),
+        "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"
+    );
 }

@@ -10,8 +10,8 @@ pub mod config;
 pub mod naming;
 pub mod repository;
 
-pub use config::{CONFIG_KEYS, parse_config};
 pub use crate::import::History;
+pub use config::{CONFIG_KEYS, parse_config};
 pub use naming::{FILE_NAME_PATTERN, FileName, NameError, parse_file_name};
 pub use repository::{
     CONFIG_FILE, FOREIGN_KEYS_OFF, NO_TRANSACTION, Problem, Repository, RepositoryError,

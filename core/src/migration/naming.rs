@@ -193,9 +193,18 @@ mod tests {
             ),
             ("0001_café.sql", NameError::InvalidName("café".to_owned())),
             ("0001_a+b.sql", NameError::InvalidName("a+b".to_owned())),
-            ("0001_a.up.down.sql", NameError::UnknownSuffix("down".to_owned())),
-            ("0001_a.down.up.sql", NameError::UnknownSuffix("up".to_owned())),
-            ("0001_a.mysql.up.sql", NameError::UnknownSuffix("up".to_owned())),
+            (
+                "0001_a.up.down.sql",
+                NameError::UnknownSuffix("down".to_owned()),
+            ),
+            (
+                "0001_a.down.up.sql",
+                NameError::UnknownSuffix("up".to_owned()),
+            ),
+            (
+                "0001_a.mysql.up.sql",
+                NameError::UnknownSuffix("up".to_owned()),
+            ),
             ("0001_a.upp.sql", NameError::UnknownSuffix("upp".to_owned())),
             (
                 "0001_a.postgres.down.sql",

@@ -248,7 +248,10 @@ fn malformed_and_stray_names() {
 #[test]
 fn a_sqlx_folder_embeds_unchanged() {
     let simple = repo(&[
-        ("20220101000000_larger-commands.sql", b"CREATE TABLE a (id INT);"),
+        (
+            "20220101000000_larger-commands.sql",
+            b"CREATE TABLE a (id INT);",
+        ),
         ("20220202000000_Add_Users.sql", b"CREATE TABLE b (id INT);"),
     ]);
     let migrations = Migrations::load(simple.path(), &[Sqlite]).unwrap();
@@ -259,7 +262,10 @@ fn a_sqlx_folder_embeds_unchanged() {
         .collect();
     assert_eq!(
         names,
-        [(20220101000000, "larger-commands"), (20220202000000, "Add_Users")]
+        [
+            (20220101000000, "larger-commands"),
+            (20220202000000, "Add_Users")
+        ]
     );
 
     let reversible = repo(&[
