@@ -16,6 +16,8 @@ pub use strata_core::{
 pub use strata_macros::Table;
 #[doc = include_str!("test_attr.md")]
 pub use strata_macros::test;
+/// Switching from another tool: see [`Migrator::adopt`] and `strata import`.
+pub use strata_runtime::{AdoptError, AdoptedVersion, Adoption, History};
 pub use strata_runtime::{Backend, Error};
 pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionStatus};
 
