@@ -543,3 +543,122 @@ async fn sqlalchemy_migrate_history<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &s
     assert_eq!(report.versions(), [3]);
     assert_eq!(ints(pool, "SELECT version FROM migrate_version").await, [2]);
 }
+
+on_each_backend!(flyway_history);
+
+/// Flyway's table as Flyway writes it: versioned rows, a repeatable row (no version), an undo,
+/// a baseline and a failed row.
+async fn flyway_history<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let source = tempfile::tempdir().unwrap();
+    write(
+        source.path(),
+        &[
+            ("V1__init.sql", "CREATE TABLE a (id INTEGER);\n"),
+            ("V1_1__add_b.sql", "CREATE TABLE b (id INTEGER);\n"),
+            ("V1_10__add_c.sql", "CREATE TABLE c (id INTEGER);\n"),
+            ("V2__add_d.sql", "CREATE TABLE d (id INTEGER);\n"),
+            ("U2__add_d.sql", "DROP TABLE d;\n"),
+            ("R__views.sql", "CREATE VIEW v AS SELECT 1 AS one;\n"),
+        ],
+    );
+    let target = tempfile::tempdir().unwrap();
+    let into = target.path().join("migrations");
+    import::import(History::Flyway, source.path(), &into).unwrap();
+    let m = load::<DB>(&into);
+
+    execute(
+        pool,
+        "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, execution_time INT NOT NULL, success BOOLEAN NOT NULL)",
+    )
+    .await;
+    let row = |rank: i64, version: &str, kind: &str, script: &str, success: bool| {
+        format!(
+            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES ({rank}, {version}, 'd', '{kind}', '{script}', 1, 'app', 3, {})",
+            if success { "TRUE" } else { "FALSE" }
+        )
+    };
+    for sql in [
+        row(1, "'1'", "SQL", "V1__init.sql", true),
+        row(2, "'1.1'", "SQL", "V1_1__add_b.sql", true),
+        row(3, "NULL", "SQL", "R__views.sql", true),
+        row(4, "'2'", "SQL", "V2__add_d.sql", true),
+        row(5, "'2'", "UNDO_SQL", "U2__add_d.sql", true),
+        row(6, "'1.10'", "SQL", "V1_10__add_c.sql", false),
+    ] {
+        execute(pool, &sql).await;
+    }
+    for table in ["a", "b"] {
+        execute(pool, &format!("CREATE TABLE {table} (id INTEGER)")).await;
+    }
+    let error = Migrator::new(&m)
+        .adopt(pool, History::Flyway)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "flyway recorded version 1.10 as failed in flyway_schema_history: repair that migration with flyway first, then adopt; nothing was written"
+    );
+    assert!(
+        !table_names(pool)
+            .await
+            .contains(&"strata_migrations".to_string())
+    );
+
+    execute(
+        pool,
+        "DELETE FROM flyway_schema_history WHERE installed_rank = 6",
+    )
+    .await;
+    let adoption = Migrator::new(&m)
+        .adopt(pool, History::Flyway)
+        .await
+        .unwrap();
+    // 2 was undone; the repeatable script has no version.
+    assert_eq!(
+        versions(&adoption),
+        [("1".to_string(), 1), ("1.1".to_string(), 2)]
+    );
+    let report = strata_runtime::upgrade(pool, &m).await.unwrap();
+    assert_eq!(report.versions(), [3, 4]);
+}
+
+on_each_backend!(flyway_baseline);
+
+/// A Flyway baseline counts every version up to it as applied.
+async fn flyway_baseline<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let source = tempfile::tempdir().unwrap();
+    write(
+        source.path(),
+        &[
+            ("V1__init.sql", "CREATE TABLE a (id INTEGER);\n"),
+            ("V1_1__add_b.sql", "CREATE TABLE b (id INTEGER);\n"),
+            ("V3__add_c.sql", "CREATE TABLE c (id INTEGER);\n"),
+        ],
+    );
+    let target = tempfile::tempdir().unwrap();
+    let into = target.path().join("migrations");
+    import::import(History::Flyway, source.path(), &into).unwrap();
+    let m = load::<DB>(&into);
+    execute(
+        pool,
+        "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, execution_time INT NOT NULL, success BOOLEAN NOT NULL)",
+    )
+    .await;
+    execute(
+        pool,
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES (1, '2', '<< Flyway Baseline >>', 'BASELINE', '<< Flyway Baseline >>', NULL, 'app', 0, TRUE)",
+    )
+    .await;
+    let adoption = Migrator::new(&m)
+        .adopt(pool, History::Flyway)
+        .await
+        .unwrap();
+    assert_eq!(
+        versions(&adoption),
+        [("1".to_string(), 1), ("1.1".to_string(), 2)]
+    );
+    execute(pool, "CREATE TABLE a (id INTEGER)").await;
+    execute(pool, "CREATE TABLE b (id INTEGER)").await;
+    let report = strata_runtime::upgrade(pool, &m).await.unwrap();
+    assert_eq!(report.versions(), [3]);
+}
