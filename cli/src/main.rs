@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use strata::sqlx::{self, mysql::MySqlPoolOptions, postgres::PgPoolOptions, sqlite};
 use strata::{Backend, Dialect, Migrations, Migrator, Report, VersionStatus};
 
+mod import;
+
 const ABOUT: &str = "Apply, revert and inspect the numbered SQL migrations of a strata repository.";
 
 const MAIN_EXAMPLES: &str = "\
@@ -73,7 +75,8 @@ enum Command {
 Examples:
   strata version-control          # start bookkeeping on an empty database
   strata version-control 4        # adopt a database whose schema is already at version 4
-  strata version-control --force 3  # after a repair: rewrite the bookkeeping to version 3")]
+  strata version-control --force 3  # after a repair: rewrite the bookkeeping to version 3
+  strata version-control --from sqlx  # adopt the history sqlx (or diesel, refinery, ...) wrote")]
     VersionControl {
         /// The version the database's schema is at (default: none applied).
         #[arg(value_name = "VERSION")]
@@ -81,7 +84,14 @@ Examples:
         /// Rewrite the bookkeeping of a database already under version control.
         #[arg(long)]
         force: bool,
+        /// Adopt the history this tool wrote instead: sqlx, diesel, refinery, flyway or
+        /// sqlalchemy-migrate (its table is left as it is).
+        #[arg(long, value_name = "TOOL", conflicts_with = "version")]
+        from: Option<strata::History>,
     },
+    /// Convert a diesel, refinery, Flyway or SQLAlchemy-Migrate repository into a strata one.
+    #[command(after_help = import::IMPORT_HELP)]
+    Import(import::ImportArgs),
     /// Print the database's version, or that it is not under version control.
     #[command(after_help = "Example:\n  strata db-version")]
     DbVersion,
@@ -126,6 +136,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Import(args) = &cli.command {
+        let (text, json) = import::run(args).map_err(Failure)?;
+        println!("{}", if cli.json { json.to_string() } else { text });
+        return Ok(());
+    }
     let url = database_url(&cli)?;
     let backend = BackendKind::from_url(&url)?;
     let migrations = Migrations::load(&cli.migrations, &[backend.dialect()])?;
@@ -306,7 +321,15 @@ async fn execute<DB: Backend>(
             let now = migrator.db_version(pool).await?.unwrap_or(0);
             Ok(report_output("downgrade", "reverted", &report, now))
         }
-        Command::VersionControl { version, force } => {
+        Command::VersionControl {
+            from: Some(from),
+            force,
+            ..
+        } => {
+            let (text, json) = import::adopt(&migrator.force(*force), pool, *from).await?;
+            Ok(Output { text, json })
+        }
+        Command::VersionControl { version, force, .. } => {
             let migrator = migrator.force(*force);
             migrator.version_control(pool, *version).await?;
             let now = version.unwrap_or(0);
@@ -329,6 +352,7 @@ async fn execute<DB: Backend>(
             let versions = migrator.status(pool).await?;
             Ok(status_output(&versions))
         }
+        Command::Import(_) => Err(Failure("import needs no database".to_owned())),
     }
 }
 
