@@ -105,7 +105,7 @@ fn file_names_that_are_not_migrations_are_errors_naming_the_file() {
         ),
         (
             "0001_x.oracle.sql",
-            "invalid migration repository `<dir>`: `0001_x.oracle.sql`: unknown suffix `.oracle`: only `.down` and then one of `.sqlite`, `.postgres`, `.mysql` may come before `.sql`",
+            "invalid migration repository `<dir>`: `0001_x.oracle.sql`: unknown suffix `.oracle`: only `.up` or `.down` and then one of `.sqlite`, `.postgres`, `.mysql` may come before `.sql`",
         ),
     ];
     for (file, expected) in cases {
