@@ -662,3 +662,102 @@ async fn flyway_baseline<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let report = strata_runtime::upgrade(pool, &m).await.unwrap();
     assert_eq!(report.versions(), [3]);
 }
+
+on_each_backend!(imported_per_backend_diesel_runs);
+
+/// A diesel repository with one folder per backend (a PL/pgSQL body on PostgreSQL, versions only
+/// some backends have, a no-transaction migration) imports into a repository every backend
+/// can run from empty to the end and back.
+async fn imported_per_backend_diesel_runs<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let source = tempfile::tempdir().unwrap();
+    write(
+        source.path(),
+        &[
+            (
+                "postgres/00000000000000_diesel_initial_setup/up.sql",
+                "CREATE OR REPLACE FUNCTION diesel_set_updated_at() RETURNS trigger AS $$\nBEGIN\n    IF (NEW IS DISTINCT FROM OLD AND NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at) THEN\n        NEW.updated_at := current_timestamp;\n    END IF;\n    RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;\n",
+            ),
+            (
+                "postgres/00000000000000_diesel_initial_setup/down.sql",
+                "DROP FUNCTION IF EXISTS diesel_set_updated_at();\n",
+            ),
+            (
+                "postgres/2022-01-01-000000_create-users/up.sql",
+                "CREATE TABLE users (id SERIAL PRIMARY KEY, updated_at TIMESTAMP NOT NULL DEFAULT now());\n",
+            ),
+            (
+                "postgres/2022-01-01-000000_create-users/down.sql",
+                "DROP TABLE users;\n",
+            ),
+            (
+                "postgres/2022-02-01-000000_users-index/up.sql",
+                "CREATE INDEX CONCURRENTLY users_updated ON users (updated_at);\n",
+            ),
+            (
+                "postgres/2022-02-01-000000_users-index/down.sql",
+                "DROP INDEX CONCURRENTLY users_updated;\n",
+            ),
+            (
+                "postgres/2022-02-01-000000_users-index/metadata.toml",
+                "run_in_transaction = false\n",
+            ),
+            (
+                "mysql/2022-01-01-000000_create-users/up.sql",
+                "CREATE TABLE users (id INTEGER AUTO_INCREMENT PRIMARY KEY, updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6));\n",
+            ),
+            (
+                "mysql/2022-01-01-000000_create-users/down.sql",
+                "DROP TABLE users;\n",
+            ),
+            (
+                "mysql/2022-02-01-000000_users-index/up.sql",
+                "CREATE INDEX users_updated ON users (updated_at);\n",
+            ),
+            (
+                "mysql/2022-02-01-000000_users-index/down.sql",
+                "DROP INDEX users_updated ON users;\n",
+            ),
+            (
+                "sqlite/2022-01-01-000000_create-users/up.sql",
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP);\n",
+            ),
+            (
+                "sqlite/2022-01-01-000000_create-users/down.sql",
+                "DROP TABLE users;\n",
+            ),
+            (
+                "sqlite/2022-03-01-000000_sqlite-only/up.sql",
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY);\n",
+            ),
+            (
+                "sqlite/2022-03-01-000000_sqlite-only/down.sql",
+                "DROP TABLE notes;\n",
+            ),
+        ],
+    );
+    let target = tempfile::tempdir().unwrap();
+    let into = target.path().join("migrations");
+    import::import(History::Diesel, source.path(), &into).unwrap();
+    let m = Migrations::load(&into, &Dialect::ALL).unwrap();
+    assert_eq!(m.migrations.len(), 4);
+    let report = strata_runtime::upgrade(pool, &m).await.unwrap();
+    assert_eq!(report.versions(), [1, 2, 3, 4]);
+    let mut expected = vec!["strata_migrations".to_string(), "users".to_string()];
+    if DB::DIALECT == Dialect::Sqlite {
+        expected.push("notes".to_string());
+        expected.sort();
+    }
+    assert_eq!(table_names(pool).await, expected);
+    if DB::DIALECT == Dialect::Postgres {
+        assert_eq!(
+            query(
+                pool,
+                "SELECT proname::text FROM pg_proc WHERE proname = 'diesel_set_updated_at'"
+            )
+            .await,
+            ["diesel_set_updated_at"]
+        );
+    }
+    strata_runtime::downgrade(pool, &m, 0).await.unwrap();
+    assert_eq!(table_names(pool).await, ["strata_migrations"]);
+}
