@@ -64,7 +64,10 @@ pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionSt
 ///   CRLF line endings read as LF, so checkouts on any platform agree.
 /// - `strata.toml` keys, all optional: `table` (`"strata_migrations"`), `lock_timeout_secs`
 ///   (`600`), `transaction` (`"per-migration"` or `"all"`), `out_of_order` (`false`), `versions`
-///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`).
+///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`),
+///   and the `[imported]` section `strata import` writes (`from = "<tool>"` and
+///   `[imported.versions]`, each migration's version under that tool), which
+///   [`Migrator::adopt`] reads to map the tool's history.
 ///
 /// Everything that breaks these rules is a compile error on the path literal naming the file or
 /// files: a duplicate version, a `.sql` file whose name does not match, a down script without
