@@ -2,7 +2,7 @@
 //! (core's `import`), and `strata version-control --from <tool>` adopts that tool's history
 //! (`Migrator::adopt`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use strata::{Backend, History, Migrator};
@@ -30,19 +30,22 @@ pub struct ImportArgs {
     /// The tool's migrations folder.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// The strata repository to write: a new or empty folder.
-    #[arg(long, value_name = "DIR", default_value = "migrations")]
-    pub into: PathBuf,
+    /// The strata repository to write, a new or empty folder (default: --migrations, which
+    /// defaults to `migrations`).
+    #[arg(long, value_name = "DIR")]
+    pub into: Option<PathBuf>,
 }
 
-/// Runs `strata import` (no database needed); returns the text and the JSON to print.
-pub fn run(args: &ImportArgs) -> Result<(String, Value), String> {
-    let imported = import::import(args.from, &args.dir, &args.into).map_err(|e| e.to_string())?;
+/// Runs `strata import` (no database needed) into `--into`, else `migrations` (the global
+/// `--migrations`); returns the text and the JSON to print.
+pub fn run(args: &ImportArgs, migrations: &Path) -> Result<(String, Value), String> {
+    let into = args.into.as_deref().unwrap_or(migrations);
+    let imported = import::import(args.from, &args.dir, into).map_err(|e| e.to_string())?;
     let mut text = imported.summary();
     text.push_str(&format!(
         "wrote {} versions to {} (mapping in {IMPORTED_FILE}); adopt a database {} manages with `strata version-control --from {}`",
         imported.versions.len(),
-        args.into.display(),
+        into.display(),
         args.from,
         args.from
     ));
@@ -61,7 +64,7 @@ pub fn run(args: &ImportArgs) -> Result<(String, Value), String> {
     let json = json!({
         "command": "import",
         "from": args.from.name(),
-        "into": args.into.display().to_string(),
+        "into": into.display().to_string(),
         "versions": versions,
         "convert_by_hand": imported.by_hand,
         "not_imported": imported.unsupported,

@@ -137,7 +137,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Import(args) = &cli.command {
-        let (text, json) = import::run(args).map_err(Failure)?;
+        let (text, json) = import::run(args, &cli.migrations).map_err(Failure)?;
         println!("{}", if cli.json { json.to_string() } else { text });
         return Ok(());
     }

@@ -89,14 +89,40 @@ async fn import_then_adopt_refinery_history() {
         b"CREATE TABLE posts (id INTEGER PRIMARY KEY);\n"
     );
 
+    let (code, stdout, _) = strata(
+        dir,
+        &[
+            "--json", "import", "--from", "refinery", "sql", "--into", "as_json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["from"], "refinery");
+    assert_eq!(json["versions"][2]["source_version"], "3");
+    assert_eq!(json["versions"][2]["files"][0], "0003_tags.sql");
+    assert_eq!(json["convert_by_hand"], serde_json::json!([]));
+
     // Never into a folder with files.
-    let (code, stdout, stderr) = strata(dir, &["import", "--from", "refinery", "sql"]);
+    let (code, stdout, stderr) = strata(
+        dir,
+        &[
+            "import",
+            "--from",
+            "refinery",
+            "sql",
+            "--into",
+            "migrations",
+        ],
+    );
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(
         stderr,
         "strata: `migrations` is not empty: `strata import` writes only into a new or empty folder, so nothing is overwritten\n"
     );
-    let (code, _, stderr) = strata(dir, &["import", "--from", "sqlx", "sql", "--into", "other"]);
+    let (code, _, stderr) = strata(
+        dir,
+        &["--migrations", "other", "import", "--from", "sqlx", "sql"],
+    );
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
