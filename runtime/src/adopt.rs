@@ -85,7 +85,7 @@ pub enum AdoptError {
     },
     /// A version the tool applied is not embedded.
     #[error(
-        "{history} applied version {source_version} ({table}){}, which this repository does not embed: add that migration (or run the build that has it) before adopting",
+        "{history} applied version {source_version} ({table}{}), which this repository does not embed: add that migration (or run the build that has it) before adopting",
         mapped_text(*mapped)
     )]
     NotEmbedded {
@@ -149,7 +149,7 @@ pub enum AdoptError {
 
 fn mapped_text(mapped: Option<i64>) -> String {
     match mapped {
-        Some(v) => format!(" (strata version {v} by strata.toml [imported])"),
+        Some(v) => format!("; strata version {v} by strata.toml [imported]"),
         None => String::new(),
     }
 }

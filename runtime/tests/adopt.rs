@@ -542,6 +542,31 @@ async fn sqlalchemy_migrate_history<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &s
     let report = strata_runtime::upgrade(pool, &m).await.unwrap();
     assert_eq!(report.versions(), [3]);
     assert_eq!(ints(pool, "SELECT version FROM migrate_version").await, [2]);
+
+    // A Python version script is not converted: adopting a database past it, even forced,
+    // names it and leaves strata's table as it was.
+    write(
+        source.path(),
+        &[(
+            "versions/004_backfill.py",
+            "def upgrade(migrate_engine):\n    pass\n",
+        )],
+    );
+    let into = target.path().join("with_python");
+    let imported = import::import(History::SqlalchemyMigrate, source.path(), &into).unwrap();
+    assert_eq!(imported.by_hand, ["versions/004_backfill.py"]);
+    let m = load::<DB>(&into);
+    execute(pool, "UPDATE migrate_version SET version = 4").await;
+    let error = Migrator::new(&m)
+        .force(true)
+        .adopt(pool, History::SqlalchemyMigrate)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "sqlalchemy-migrate applied version 4 (migrate_version; strata version 4 by strata.toml [imported]), which this repository does not embed: add that migration (or run the build that has it) before adopting; nothing was written"
+    );
+    assert_eq!(strata_rows(pool).await, ["initial", "b", "c"]);
 }
 
 on_each_backend!(flyway_history);
