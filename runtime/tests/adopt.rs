@@ -179,6 +179,23 @@ async fn sqlx_history<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     let report = strata_runtime::upgrade(pool, &m).await.unwrap();
     assert_eq!(report.versions(), [4]);
     assert!(strata_runtime::upgrade(pool, &m).await.unwrap().is_empty());
+
+    // sqlx's `-- no-transaction` marker is honoured: CREATE INDEX CONCURRENTLY runs on
+    // PostgreSQL, which refuses it inside a transaction.
+    let concurrently = match DB::DIALECT {
+        Dialect::Postgres => "CONCURRENTLY ",
+        _ => "",
+    };
+    write(
+        dir.path(),
+        &[(
+            "0005_index-users.sql",
+            &format!("-- no-transaction\nCREATE INDEX {concurrently}users_name ON users (name);\n"),
+        )],
+    );
+    let m = load::<DB>(dir.path());
+    let report = strata_runtime::upgrade(pool, &m).await.unwrap();
+    assert_eq!(report.versions(), [5]);
     assert_eq!(ints(pool, "SELECT COUNT(*) FROM users").await, [1]);
 }
 

@@ -253,6 +253,10 @@ fn a_sqlx_folder_embeds_unchanged() {
             b"CREATE TABLE a (id INT);",
         ),
         ("20220202000000_Add_Users.sql", b"CREATE TABLE b (id INT);"),
+        (
+            "20220303000000_index.sql",
+            b"-- no-transaction\nCREATE INDEX CONCURRENTLY b_id ON b (id);",
+        ),
     ]);
     let migrations = Migrations::load(simple.path(), &[Sqlite]).unwrap();
     let names: Vec<(i64, &str)> = migrations
@@ -264,9 +268,13 @@ fn a_sqlx_folder_embeds_unchanged() {
         names,
         [
             (20220101000000, "larger-commands"),
-            (20220202000000, "Add_Users")
+            (20220202000000, "Add_Users"),
+            (20220303000000, "index"),
         ]
     );
+    // sqlx's `-- no-transaction` first line means what strata's directive means.
+    assert!(migrations.migrations[2].up(Sqlite).unwrap().no_transaction);
+    assert!(!migrations.migrations[0].up(Sqlite).unwrap().no_transaction);
 
     let reversible = repo(&[
         ("0001_create-users.up.sql", b"CREATE TABLE u (id INT);"),
@@ -276,6 +284,7 @@ fn a_sqlx_folder_embeds_unchanged() {
     let migrations = Migrations::load(reversible.path(), &[Sqlite]).unwrap();
     let first = &migrations.migrations[0];
     assert_eq!(first.name, "create-users");
+    assert!(!first.up(Sqlite).unwrap().no_transaction);
     assert_eq!(first.up(Sqlite).unwrap().file, "0001_create-users.up.sql");
     assert_eq!(first.down(Sqlite).unwrap().sql, "DROP TABLE u;");
     assert!(migrations.migrations[1].down(Sqlite).is_none());
