@@ -58,8 +58,8 @@ pub use strata_runtime::{MigrationRun, Migrator, Report, VersionState, VersionSt
 ///   down script (`0002_add_posts.down.postgres.sql`) beats the generic one the same way.
 /// - Directives, in the comment lines at the top of a script: `-- strata:no-transaction` runs
 ///   the migration statement by statement outside a transaction (`CREATE INDEX CONCURRENTLY`,
-///   `VACUUM`); `-- strata:foreign-keys-off` turns SQLite's foreign keys off around it (table
-///   rebuilds).
+///   `VACUUM`; sqlx's first line `-- no-transaction` does the same); `-- strata:foreign-keys-off`
+///   turns SQLite's foreign keys off around it (table rebuilds).
 /// - A leading UTF-8 byte order mark is removed. The checksum is the SHA-256 of the script with
 ///   CRLF line endings read as LF, so checkouts on any platform agree.
 /// - `strata.toml` keys, all optional: `table` (`"strata_migrations"`), `lock_timeout_secs`
