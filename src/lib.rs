@@ -18,6 +18,8 @@ pub use strata_core::{
 pub use strata_macros::Table;
 #[doc = include_str!("test_attr.md")]
 pub use strata_macros::test;
+/// Switching from another tool: see [`Migrator::adopt`] and `strata import`.
+pub use strata_runtime::{AdoptError, AdoptedVersion, Adoption, History};
 pub use strata_runtime::{Backend, Error};
 pub use strata_runtime::{Direction, MigrationRun, Migrator, Report, VersionState, VersionStatus};
 
@@ -48,23 +50,27 @@ pub use strata_runtime::{Direction, MigrationRun, Migrator, Report, VersionState
 ///   0003_backfill.sql                # starts with `-- strata:no-transaction`
 /// ```
 ///
-/// - File names are `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql`: the version is an
+/// - File names are `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql`: the version is an
 ///   integer in `1..=i64::MAX` (leading zeros allowed, ordered numerically, gaps and timestamps
-///   allowed), the name is snake_case. Files that are not `.sql` and dotfiles are ignored.
+///   allowed); the name holds ASCII letters, digits, `_` and `-`, and `.up.sql` is the same as
+///   `.sql`, so a sqlx migrations folder embeds unchanged. Files that are not `.sql` and
+///   dotfiles are ignored.
 /// - Every version needs an up script for each enabled backend feature (`sqlite`, `postgres`,
 ///   `mysql`): the generic file or that dialect's variant. A down script is optional; a variant
 ///   down script (`0002_add_posts.down.postgres.sql`) beats the generic one the same way.
 /// - Directives, in the comment lines at the top of a script: `-- strata:no-transaction` runs
 ///   the migration statement by statement outside a transaction (`CREATE INDEX CONCURRENTLY`,
-///   `VACUUM`); `-- strata:foreign-keys-off` turns SQLite's foreign keys off around it (table
-///   rebuilds).
+///   `VACUUM`; sqlx's first line `-- no-transaction` does the same); `-- strata:foreign-keys-off`
+///   turns SQLite's foreign keys off around it (table rebuilds).
 /// - A leading UTF-8 byte order mark is removed. The checksum is the SHA-256 of the script with
 ///   CRLF line endings read as LF, so checkouts on any platform agree.
 /// - `strata.toml` keys, all optional: `table` (`"strata_migrations"`), `lock_timeout_secs`
 ///   (`600`), `transaction` (`"per-migration"` or `"all"`), `out_of_order` (`false`), `versions`
 ///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`),
 ///   `require_down` (`false`; `true` makes [`testing::assert_reversible`] fail on a version
-///   without a down script).
+///   without a down script), and the `[imported]` section `strata import` writes (`from = "<tool>"` and
+///   `[imported.versions]`, each migration's version under that tool), which
+///   [`Migrator::adopt`] reads to map the tool's history.
 ///
 /// Everything that breaks these rules is a compile error on the path literal naming the file or
 /// files: a duplicate version, a `.sql` file whose name does not match, a down script without

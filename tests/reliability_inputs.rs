@@ -69,19 +69,19 @@ fn file_names_that_are_not_migrations_are_errors_naming_the_file() {
     let cases: &[(&str, &str)] = &[
         (
             "0001_café.sql",
-            "invalid migration repository `<dir>`: `0001_café.sql`: the name `café` is not snake_case (lowercase letters, digits and underscores)",
+            "invalid migration repository `<dir>`: `0001_café.sql`: the name `café` may hold only ASCII letters, digits, `_` and `-`",
         ),
         (
             "0001_create users.sql",
-            "invalid migration repository `<dir>`: `0001_create users.sql`: the name `create users` is not snake_case (lowercase letters, digits and underscores)",
+            "invalid migration repository `<dir>`: `0001_create users.sql`: the name `create users` may hold only ASCII letters, digits, `_` and `-`",
         ),
         (
             "0001 _x.sql",
-            "invalid migration repository `<dir>`: `0001 _x.sql`: the name does not match `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
+            "invalid migration repository `<dir>`: `0001 _x.sql`: the name does not match `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
         ),
         (
             "١٢_arabic_digits.sql",
-            "invalid migration repository `<dir>`: `١٢_arabic_digits.sql`: the name does not match `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
+            "invalid migration repository `<dir>`: `١٢_arabic_digits.sql`: the name does not match `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
         ),
         (
             "99999999999999999999_huge.sql",
@@ -93,7 +93,7 @@ fn file_names_that_are_not_migrations_are_errors_naming_the_file() {
         ),
         (
             "-1_negative.sql",
-            "invalid migration repository `<dir>`: `-1_negative.sql`: the name does not match `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
+            "invalid migration repository `<dir>`: `-1_negative.sql`: the name does not match `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
         ),
         (
             "0000_zero.sql",
@@ -101,11 +101,11 @@ fn file_names_that_are_not_migrations_are_errors_naming_the_file() {
         ),
         (
             "0001_x.SQL",
-            "invalid migration repository `<dir>`: `0001_x.SQL`: the name does not match `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
+            "invalid migration repository `<dir>`: `0001_x.SQL`: the name does not match `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): rename the file or move it out of the migration directory",
         ),
         (
             "0001_x.oracle.sql",
-            "invalid migration repository `<dir>`: `0001_x.oracle.sql`: unknown suffix `.oracle`: only `.down` and then one of `.sqlite`, `.postgres`, `.mysql` may come before `.sql`",
+            "invalid migration repository `<dir>`: `0001_x.oracle.sql`: unknown suffix `.oracle`: only `.up` or `.down` and then one of `.sqlite`, `.postgres`, `.mysql` may come before `.sql`",
         ),
     ];
     for (file, expected) in cases {
@@ -146,12 +146,12 @@ fn duplicate_versions_name_both_files_and_every_problem_is_listed() {
         ("1_a.sql", OK),
         ("0002_b.sql", OK),
         ("0002_c.sql", OK),
-        ("0003_Bad.sql", OK),
+        ("0003_Bad+.sql", OK),
     ]);
     assert_eq!(
         repo.load_error(),
-        // In file name order (`1_a.sql` sorts after `0003_Bad.sql`).
-        "invalid migration repository `<dir>`:\n- duplicate version 2: `0002_b.sql` and `0002_c.sql`\n- `0003_Bad.sql`: the name `Bad` is not snake_case (lowercase letters, digits and underscores)\n- duplicate version 1: `0001_a.sql` and `1_a.sql`"
+        // In file name order (`1_a.sql` sorts after `0003_Bad+.sql`).
+        "invalid migration repository `<dir>`:\n- duplicate version 2: `0002_b.sql` and `0002_c.sql`\n- `0003_Bad+.sql`: the name `Bad+` may hold only ASCII letters, digits, `_` and `-`\n- duplicate version 1: `0001_a.sql` and `1_a.sql`"
     );
 }
 

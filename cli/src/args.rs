@@ -118,7 +118,8 @@ The version is the highest one in the folder plus one, zero-padded like it, or a
 Examples:
   strata version-control          # start bookkeeping on an empty database
   strata version-control 4        # adopt a database whose schema is already at version 4
-  strata version-control --force 3  # after a repair: rewrite the bookkeeping to version 3")]
+  strata version-control --force 3  # after a repair: rewrite the bookkeeping to version 3
+  strata version-control --from sqlx  # adopt the history sqlx (or diesel, refinery, ...) wrote")]
     VersionControl {
         /// The version the database's schema is at (default: none applied).
         #[arg(value_name = "VERSION")]
@@ -126,7 +127,14 @@ Examples:
         /// Rewrite the bookkeeping of a database already under version control.
         #[arg(long)]
         force: bool,
+        /// Adopt the history this tool wrote instead: sqlx, diesel, refinery, flyway or
+        /// sqlalchemy-migrate (its table is left as it is).
+        #[arg(long, value_name = "TOOL", conflicts_with = "version")]
+        from: Option<strata_core::History>,
     },
+    /// Convert a diesel, refinery, Flyway or SQLAlchemy-Migrate repository into a strata one.
+    #[command(after_help = crate::import::IMPORT_HELP)]
+    Import(crate::import::ImportArgs),
     /// Print the database's version, or that it is not under version control.
     #[command(after_help = "Example:\n  strata db-version")]
     DbVersion,

@@ -30,6 +30,7 @@
 
 mod args;
 mod database;
+mod import;
 mod migrate;
 mod model;
 mod progress;
@@ -301,9 +302,17 @@ async fn dispatch(ctx: &Context<'_>, command: &StrataCommand) -> Result<Output, 
         StrataCommand::Downgrade { version } => {
             migration_command(ctx, Operation::Downgrade { version }).await
         }
-        StrataCommand::VersionControl { version, force } => {
+        StrataCommand::VersionControl {
+            from: Some(from),
+            force,
+            ..
+        } => migration_command(ctx, Operation::Adopt { from, force }).await,
+        StrataCommand::VersionControl { version, force, .. } => {
             migration_command(ctx, Operation::VersionControl { version, force }).await
         }
+        StrataCommand::Import(ref args) => import::run(args, &ctx.repository_dir())
+            .map(|(text, json)| Output { text, json })
+            .map_err(Failure),
         StrataCommand::DbVersion => migration_command(ctx, Operation::DbVersion).await,
         StrataCommand::Status => migration_command(ctx, Operation::Status).await,
     }
@@ -312,9 +321,20 @@ async fn dispatch(ctx: &Context<'_>, command: &StrataCommand) -> Result<Output, 
 /// What runs or reads the migrations on a database.
 #[derive(Debug, Clone, Copy)]
 enum Operation {
-    Upgrade { to: Option<i64> },
-    Downgrade { version: i64 },
-    VersionControl { version: Option<i64>, force: bool },
+    Upgrade {
+        to: Option<i64>,
+    },
+    Downgrade {
+        version: i64,
+    },
+    VersionControl {
+        version: Option<i64>,
+        force: bool,
+    },
+    Adopt {
+        from: strata_core::History,
+        force: bool,
+    },
     DbVersion,
     Status,
 }
@@ -336,6 +356,10 @@ async fn migration_command(ctx: &Context<'_>, operation: Operation) -> Result<Ou
         Operation::VersionControl { version, force } => {
             migrate::version_control(ctx, migrator, pool, version, force).await
         }
+        Operation::Adopt { from, force } => import::adopt(&migrator.force(force), pool, from)
+            .await
+            .map(|(text, json)| Output { text, json })
+            .map_err(|e| ctx.error(e)),
         Operation::DbVersion => migrate::db_version(ctx, &migrator, pool).await,
         Operation::Status => migrate::status(ctx, &migrator, pool).await,
     });

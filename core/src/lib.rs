@@ -8,6 +8,7 @@
 pub mod ddl;
 pub mod dialect;
 pub mod diff;
+pub mod import;
 pub mod migration;
 pub mod reflect_types;
 pub mod rendered;
@@ -21,6 +22,7 @@ pub mod unmanaged;
 
 pub use dialect::Dialect;
 pub use diff::{DiffOptions, Plan, Warning, diff, diff_with};
+pub use import::History;
 pub use migration::{
     Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum, head_digest,
 };

@@ -274,12 +274,14 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
         versions,
         database_url_env,
         require_down,
+        imported,
     } = config;
     let (table, database_url_env) = (cow_str(table), cow_str(database_url_env));
     let transaction = match transaction {
         TransactionMode::PerMigration => quote!(PerMigration),
         TransactionMode::All => quote!(All),
     };
+    let imported = imported_from(imported);
     let versions = match versions {
         strata_core::VersionScheme::Sequential => quote!(Sequential),
         strata_core::VersionScheme::Timestamp => quote!(Timestamp),
@@ -293,7 +295,29 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
             versions: ::strata::__private::core::VersionScheme::#versions,
             database_url_env: #database_url_env,
             require_down: #require_down,
+            imported: #imported,
         }
+    }
+}
+
+/// The `[imported]` section, so adopting another tool's history works from the binary alone.
+fn imported_from(imported: &Option<strata_core::migration::ImportedFrom>) -> TokenStream {
+    let Some(imported) = imported else {
+        return quote!(::core::option::Option::None);
+    };
+    let from = syn::Ident::new(
+        &format!("{:?}", imported.from),
+        proc_macro2::Span::call_site(),
+    );
+    let versions = imported.versions.iter().map(|(source, version)| {
+        let source = cow_str(source);
+        quote!((#source, #version))
+    });
+    quote! {
+        ::core::option::Option::Some(::strata::__private::core::migration::ImportedFrom {
+            from: ::strata::__private::core::History::#from,
+            versions: ::std::borrow::Cow::Borrowed(&[#(#versions),*]),
+        })
     }
 }
 

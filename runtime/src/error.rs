@@ -253,6 +253,10 @@ pub enum Error {
         #[source]
         source: Option<sqlx::Error>,
     },
+    /// Adopting another tool's history (`Migrator::adopt`) found something wrong; nothing was
+    /// written.
+    #[error("{0}; nothing was written")]
+    Adopt(#[from] crate::AdoptError),
 
     /// `TransactionMode::All` cannot be honoured.
     #[error(
@@ -282,7 +286,7 @@ impl fmt::Debug for Error {
         // The sentence first: a `main` returning this error shows `Debug`, not `Display`.
         write!(f, "{self}\n\n")?;
         debug_variants!(self, f;
-            [Connect, Schema]
+            [Connect, Schema, Adopt]
             Database { context, statement, source },
             Table { operation, table, statement, source },
             MigrationFailed {

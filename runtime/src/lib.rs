@@ -31,8 +31,10 @@ pub use connect::{
 pub use create::{create_all, drop_all};
 pub use error::Error;
 pub use migrator::Migrator;
+pub use migrator::adopt::{AdoptError, AdoptedVersion, Adoption};
 pub use reflect::{reflect, unmanaged_objects};
 pub use report::{Direction, MigrationRun, Report, VersionState, VersionStatus};
+pub use strata_core::History;
 pub use strata_core::{Migrations, TransactionMode};
 
 /// `Result` with [`Error`].

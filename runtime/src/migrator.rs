@@ -13,6 +13,10 @@ use crate::lock::Lock;
 use crate::report::{MigrationRun, Report, VersionState, VersionStatus};
 use crate::session::Session;
 
+// A child module, so adopting another tool's history reuses the migrator's private steps.
+#[path = "adopt.rs"]
+pub(crate) mod adopt;
+
 /// Applies and inspects a migration repository, with options. Every function of
 /// `strata::runtime` is a `Migrator` with the repository's own settings (from `strata.toml`).
 ///

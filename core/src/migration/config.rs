@@ -2,10 +2,11 @@
 
 use std::borrow::Cow;
 
-use super::{MigrationsConfig, TransactionMode, VersionScheme};
+use super::{ImportedFrom, MigrationsConfig, TransactionMode, VersionScheme};
+use crate::import::History;
 
 /// The keys `strata.toml` may have.
-pub const CONFIG_KEYS: [&str; 7] = [
+pub const CONFIG_KEYS: [&str; 8] = [
     "table",
     "lock_timeout_secs",
     "transaction",
@@ -13,6 +14,7 @@ pub const CONFIG_KEYS: [&str; 7] = [
     "versions",
     "database_url_env",
     "require_down",
+    "imported",
 ];
 
 /// Parses the text of `strata.toml`. Every key is optional; an unknown key, a value of the
@@ -90,6 +92,7 @@ pub fn parse_config(text: &str) -> Result<MigrationsConfig, Vec<String>> {
                     describe(value)
                 )),
             },
+            "imported" => imported(value).map(|i| config.imported = Some(i)),
             _ => Err(format!(
                 "unknown key `{key}`; the keys are {}",
                 CONFIG_KEYS.map(|k| format!("`{k}`")).join(", ")
@@ -104,6 +107,63 @@ pub fn parse_config(text: &str) -> Result<MigrationsConfig, Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// `[imported]`: `from = "<tool>"` and `[imported.versions]` mapping each version as the tool
+/// recorded it to its strata version.
+fn imported(value: &toml::Value) -> Result<ImportedFrom, String> {
+    let Some(table) = value.as_table() else {
+        return Err(format!(
+            "`imported` must be a table (`[imported]`), found {}",
+            describe(value)
+        ));
+    };
+    if let Some(key) = table.keys().find(|k| *k != "from" && *k != "versions") {
+        return Err(format!(
+            "unknown key `imported.{key}`; the keys are `from`, `versions`"
+        ));
+    }
+    let from = match table.get("from").map(|v| (v, v.as_str())) {
+        Some((_, Some(name))) => name
+            .parse::<History>()
+            .map_err(|e| format!("`imported.from`: {e}"))?,
+        Some((v, None)) => {
+            return Err(format!(
+                "`imported.from` must be a string, found {}",
+                describe(v)
+            ));
+        }
+        None => return Err("`imported.from` is missing: name the tool".to_owned()),
+    };
+    let mut versions = Vec::new();
+    match table.get("versions") {
+        None => {}
+        Some(toml::Value::Table(map)) => {
+            for (source, v) in map {
+                match v.as_integer() {
+                    Some(n) if n >= 1 => versions.push((Cow::Owned(source.clone()), n)),
+                    _ => {
+                        return Err(format!(
+                            "`imported.versions.\"{source}\"` must be a version (an integer \
+                             of at least 1), found {}",
+                            describe(v)
+                        ));
+                    }
+                }
+            }
+        }
+        Some(v) => {
+            return Err(format!(
+                "`imported.versions` must be a table, found {}",
+                describe(v)
+            ));
+        }
+    }
+    versions.sort_by_key(|(_, v)| *v);
+    Ok(ImportedFrom {
+        from,
+        versions: Cow::Owned(versions),
+    })
 }
 
 fn non_empty_string(key: &str, value: &toml::Value) -> Result<String, String> {
@@ -164,6 +224,7 @@ mod tests {
                 versions: VersionScheme::Timestamp,
                 database_url_env: "APP_DATABASE_URL".into(),
                 require_down: true,
+                imported: None,
             }
         );
         let config = parse_config("transaction = \"per-migration\"\nversions = \"sequential\"");
@@ -193,11 +254,52 @@ mod tests {
                 "`out_of_order` must be true or false, found \"yes\"",
                 "`require_down` must be true or false, found 1",
                 "unknown key `tabel`; the keys are `table`, `lock_timeout_secs`, `transaction`, \
-                 `out_of_order`, `versions`, `database_url_env`, `require_down`",
+                 `out_of_order`, `versions`, `database_url_env`, `require_down`, `imported`",
                 "`table` must not be empty",
                 "`transaction` must be \"per-migration\" or \"all\", found \"each\"",
                 "`versions` must be \"sequential\" or \"timestamp\", found 1",
             ]
+        );
+    }
+
+    #[test]
+    fn imported_section() {
+        let config = parse_config(
+            "[imported]\nfrom = \"diesel\"\n[imported.versions]\n\"20190102000000\" = 2\n\"00000000000000\" = 1\n",
+        )
+        .unwrap();
+        let imported = config.imported.unwrap();
+        assert_eq!(imported.from, History::Diesel);
+        assert_eq!(
+            imported.versions.as_ref(),
+            [("00000000000000".into(), 1), ("20190102000000".into(), 2)]
+        );
+        assert_eq!(imported.version_of("20190102000000"), Some(2));
+        assert_eq!(imported.version_of("2019010200000"), None);
+
+        let errors = |text: &str| parse_config(text).unwrap_err();
+        assert_eq!(
+            errors("[imported]\nfrom = \"liquibase\""),
+            [
+                "`imported.from`: unknown tool `liquibase`; the tools are sqlx, diesel, refinery, \
+                 flyway, sqlalchemy-migrate"
+            ]
+        );
+        assert_eq!(
+            errors("[imported]\nversions = {}"),
+            ["`imported.from` is missing: name the tool"]
+        );
+        assert_eq!(
+            errors("[imported]\nfrom = \"flyway\"\nversions = { \"1.1\" = 0 }"),
+            ["`imported.versions.\"1.1\"` must be a version (an integer of at least 1), found 0"]
+        );
+        assert_eq!(
+            errors("[imported]\nfrom = \"flyway\"\nfrom_dir = \"x\""),
+            ["unknown key `imported.from_dir`; the keys are `from`, `versions`"]
+        );
+        assert_eq!(
+            errors("imported = 1"),
+            ["`imported` must be a table (`[imported]`), found 1"]
         );
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod naming;
 pub mod repository;
 
+pub use crate::import::History;
 pub use config::{CONFIG_KEYS, parse_config};
 pub use naming::{FILE_NAME_PATTERN, FileName, NameError, parse_file_name};
 pub use repository::{
@@ -98,6 +99,28 @@ pub struct MigrationsConfig {
     /// Whether `strata::testing::assert_reversible` fails on a version without a down script
     /// (false: such versions are skipped).
     pub require_down: bool,
+    /// The `[imported]` section `strata import` writes: the tool the repository came from and
+    /// each migration's version under it, for adopting that tool's history.
+    pub imported: Option<ImportedFrom>,
+}
+
+/// Where an imported repository came from: the `[imported]` section of `strata.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedFrom {
+    /// The tool.
+    pub from: crate::import::History,
+    /// (version as the tool records it, strata version), in the tool's order.
+    pub versions: Cow<'static, [(Cow<'static, str>, i64)]>,
+}
+
+impl ImportedFrom {
+    /// The strata version of the tool's `version`.
+    pub fn version_of(&self, version: &str) -> Option<i64> {
+        self.versions
+            .iter()
+            .find(|(source, _)| self.from.same_version(source, version))
+            .map(|(_, v)| *v)
+    }
 }
 
 impl MigrationsConfig {
@@ -110,6 +133,7 @@ impl MigrationsConfig {
         versions: VersionScheme::Sequential,
         database_url_env: Cow::Borrowed("DATABASE_URL"),
         require_down: false,
+        imported: None,
     };
 }
 

@@ -1,11 +1,13 @@
-//! Migration file names: `<digits>_<snake_name>[.down][.sqlite|.postgres|.mysql].sql`.
+//! Migration file names: `<digits>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql`, where the
+//! name holds letters, digits, `_` and `-` and `.up.sql` is the same as `.sql`, so a sqlx
+//! migrations folder (simple or reversible) is a strata repository as it stands.
 
 use std::fmt;
 
 use crate::Dialect;
 
 /// The pattern every migration file name follows, for messages.
-pub const FILE_NAME_PATTERN: &str = "<version>_<name>[.down][.sqlite|.postgres|.mysql].sql";
+pub const FILE_NAME_PATTERN: &str = "<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql";
 
 /// A parsed migration file name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +16,7 @@ pub struct FileName {
     pub version: i64,
     /// The version as written, leading zeros included (`0001`).
     pub digits: String,
-    /// The snake_case name (`create_users`).
+    /// The name: letters, digits, `_` and `-` (`create_users`, `larger-commands`).
     pub name: String,
     /// A `.down` script.
     pub down: bool,
@@ -38,9 +40,9 @@ pub enum NameError {
     VersionZero,
     /// A version above `i64::MAX`.
     VersionTooLarge(String),
-    /// The name part is not snake_case.
-    NotSnakeCase(String),
-    /// Something other than `.down` and a dialect between the name and `.sql`.
+    /// The name part holds something other than letters, digits, `_` and `-`.
+    InvalidName(String),
+    /// Something other than `.up` or `.down` and a dialect between the name and `.sql`.
     UnknownSuffix(String),
 }
 
@@ -56,14 +58,14 @@ impl fmt::Display for NameError {
             NameError::VersionTooLarge(digits) => {
                 write!(f, "version {digits} is larger than {}", i64::MAX)
             }
-            NameError::NotSnakeCase(name) => write!(
+            NameError::InvalidName(name) => write!(
                 f,
-                "the name `{name}` is not snake_case (lowercase letters, digits and underscores)"
+                "the name `{name}` may hold only ASCII letters, digits, `_` and `-`"
             ),
             NameError::UnknownSuffix(suffix) => write!(
                 f,
-                "unknown suffix `.{suffix}`: only `.down` and then one of `.sqlite`, `.postgres`, \
-                 `.mysql` may come before `.sql`"
+                "unknown suffix `.{suffix}`: only `.up` or `.down` and then one of `.sqlite`, \
+                 `.postgres`, `.mysql` may come before `.sql`"
             ),
         }
     }
@@ -88,9 +90,9 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
     }
     if !name
         .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return Err(NameError::NotSnakeCase(name.to_owned()));
+        return Err(NameError::InvalidName(name.to_owned()));
     }
     let version = match digits.trim_start_matches('0') {
         "" => return Err(NameError::VersionZero),
@@ -99,12 +101,14 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
             .map_err(|_| NameError::VersionTooLarge(significant.to_owned()))?,
     };
 
-    let mut down = false;
+    let mut direction = None;
     let mut dialect = None;
     for part in parts {
         let variant = Dialect::ALL.into_iter().find(|d| d.name() == part);
         match (part, variant) {
-            ("down", _) if !down && dialect.is_none() => down = true,
+            ("up" | "down", _) if direction.is_none() && dialect.is_none() => {
+                direction = Some(part)
+            }
             (_, Some(d)) if dialect.is_none() => dialect = Some(d),
             _ => return Err(NameError::UnknownSuffix(part.to_owned())),
         }
@@ -113,7 +117,7 @@ pub fn parse_file_name(file_name: &str) -> Result<FileName, NameError> {
         version,
         digits: digits.to_owned(),
         name: name.to_owned(),
-        down,
+        down: direction == Some("down"),
         dialect,
     })
 }
@@ -152,6 +156,17 @@ mod tests {
             (i64::MAX, "max", false, Some(Dialect::Sqlite))
         );
         assert_eq!(ok("000000000000000000000007_z.sql").0, 7);
+        // sqlx's reversible pairs and names from real repositories.
+        assert_eq!(ok("0001_a.up.sql"), (1, "a", false, None));
+        assert_eq!(
+            ok("0001_a.up.postgres.sql"),
+            (1, "a", false, Some(Dialect::Postgres))
+        );
+        assert_eq!(
+            ok("20220101000000_larger-commands.sql"),
+            (20220101000000, "larger-commands", false, None)
+        );
+        assert_eq!(ok("0002_AddPosts.sql").1, "AddPosts");
         assert_eq!(
             parse_file_name("0003_b_c.sql").map(|f| f.stem()),
             Ok("0003_b_c".to_owned())
@@ -173,11 +188,24 @@ mod tests {
                 NameError::VersionTooLarge("9223372036854775808".to_owned()),
             ),
             (
-                "0001_Create.sql",
-                NameError::NotSnakeCase("Create".to_owned()),
+                "0001_create users.sql",
+                NameError::InvalidName("create users".to_owned()),
             ),
-            ("0001_a-b.sql", NameError::NotSnakeCase("a-b".to_owned())),
-            ("0001_a.up.sql", NameError::UnknownSuffix("up".to_owned())),
+            ("0001_café.sql", NameError::InvalidName("café".to_owned())),
+            ("0001_a+b.sql", NameError::InvalidName("a+b".to_owned())),
+            (
+                "0001_a.up.down.sql",
+                NameError::UnknownSuffix("down".to_owned()),
+            ),
+            (
+                "0001_a.down.up.sql",
+                NameError::UnknownSuffix("up".to_owned()),
+            ),
+            (
+                "0001_a.mysql.up.sql",
+                NameError::UnknownSuffix("up".to_owned()),
+            ),
+            ("0001_a.upp.sql", NameError::UnknownSuffix("upp".to_owned())),
             (
                 "0001_a.postgres.down.sql",
                 NameError::UnknownSuffix("down".to_owned()),

@@ -17,6 +17,8 @@ pub const CONFIG_FILE: &str = "strata.toml";
 
 /// The directive that runs a script outside a transaction.
 pub const NO_TRANSACTION: &str = "-- strata:no-transaction";
+/// sqlx's marker for the same, as the first line of a script: honoured too.
+pub const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
 /// The directive that turns SQLite's foreign keys off around a script (table rebuilds).
 pub const FOREIGN_KEYS_OFF: &str = "-- strata:foreign-keys-off";
 
@@ -374,14 +376,22 @@ pub fn check_repository(
             });
             continue;
         }
-        entry.names.push(&file.name);
         let slot = match (parsed.down, parsed.dialect) {
             (false, None) => &mut entry.up,
             (false, Some(d)) => &mut entry.up_variant[d.index()],
             (true, None) => &mut entry.down,
             (true, Some(d)) => &mut entry.down_variant[d.index()],
         };
+        // `0001_a.sql` and `0001_a.up.sql` are the same script twice.
+        if let Some(taken) = slot {
+            problems.push(Problem::DuplicateVersion {
+                version: parsed.version,
+                files: [taken.name.clone(), file.name.clone()],
+            });
+            continue;
+        }
         *slot = Some(file);
+        entry.names.push(&file.name);
         if entry.first.is_none() {
             entry.first = Some((file, parsed));
         }
@@ -482,7 +492,8 @@ pub fn check_repository(
 /// and split once to find what the tokenizer cannot split.
 fn script(file: &SourceFile, dialect: Dialect, problems: &mut Vec<Problem>) -> Script {
     let sql = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-    let mut no_transaction = false;
+    // sqlx's own marker, so a sqlx folder embeds unchanged and means the same.
+    let mut no_transaction = sql.starts_with(SQLX_NO_TRANSACTION);
     let mut foreign_keys_off = false;
     for line in sql.lines() {
         let line = line.trim();

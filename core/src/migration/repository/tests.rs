@@ -222,25 +222,90 @@ fn malformed_and_stray_names() {
             &[
                 ("0001_ok.sql", b""),
                 ("seed.sql", b""),
-                ("0002_Add_Posts.sql", b""),
-                ("0003_x.up.sql", b""),
+                ("0002_add posts.sql", b""),
+                ("0003_x.upp.sql", b""),
                 ("0_zero.sql", b""),
                 ("0004_upper.SQL", b""),
             ],
             &[Sqlite]
         ),
         [
-            "`0002_Add_Posts.sql`: the name `Add_Posts` is not snake_case (lowercase letters, \
-             digits and underscores)",
-            "`0003_x.up.sql`: unknown suffix `.up`: only `.down` and then one of `.sqlite`, \
-             `.postgres`, `.mysql` may come before `.sql`",
+            "`0002_add posts.sql`: the name `add posts` may hold only ASCII letters, digits, `_` \
+             and `-`",
+            "`0003_x.upp.sql`: unknown suffix `.upp`: only `.up` or `.down` and then one of \
+             `.sqlite`, `.postgres`, `.mysql` may come before `.sql`",
             "`0004_upper.SQL`: the name does not match \
-             `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): \
-             rename the file or move it out of the migration directory",
+             `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` (e.g. \
+             `0001_create_users.sql`): rename the file or move it out of the migration directory",
             "`0_zero.sql`: version 0 is not allowed; versions start at 1",
             "`seed.sql`: the name does not match \
-             `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` (e.g. `0001_create_users.sql`): \
-             rename the file or move it out of the migration directory",
+             `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` (e.g. \
+             `0001_create_users.sql`): rename the file or move it out of the migration directory",
+        ]
+    );
+}
+
+#[test]
+fn a_sqlx_folder_embeds_unchanged() {
+    let simple = repo(&[
+        (
+            "20220101000000_larger-commands.sql",
+            b"CREATE TABLE a (id INT);",
+        ),
+        ("20220202000000_Add_Users.sql", b"CREATE TABLE b (id INT);"),
+        (
+            "20220303000000_index.sql",
+            b"-- no-transaction\nCREATE INDEX CONCURRENTLY b_id ON b (id);",
+        ),
+    ]);
+    let migrations = Migrations::load(simple.path(), &[Sqlite]).unwrap();
+    let names: Vec<(i64, &str)> = migrations
+        .migrations
+        .iter()
+        .map(|m| (m.version, m.name.as_ref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (20220101000000, "larger-commands"),
+            (20220202000000, "Add_Users"),
+            (20220303000000, "index"),
+        ]
+    );
+    // sqlx's `-- no-transaction` first line means what strata's directive means.
+    assert!(migrations.migrations[2].up(Sqlite).unwrap().no_transaction);
+    assert!(!migrations.migrations[0].up(Sqlite).unwrap().no_transaction);
+
+    let reversible = repo(&[
+        ("0001_create-users.up.sql", b"CREATE TABLE u (id INT);"),
+        ("0001_create-users.down.sql", b"DROP TABLE u;"),
+        ("0002_posts.up.sql", b"CREATE TABLE p (id INT);"),
+    ]);
+    let migrations = Migrations::load(reversible.path(), &[Sqlite]).unwrap();
+    let first = &migrations.migrations[0];
+    assert_eq!(first.name, "create-users");
+    assert!(!first.up(Sqlite).unwrap().no_transaction);
+    assert_eq!(first.up(Sqlite).unwrap().file, "0001_create-users.up.sql");
+    assert_eq!(first.down(Sqlite).unwrap().sql, "DROP TABLE u;");
+    assert!(migrations.migrations[1].down(Sqlite).is_none());
+}
+
+#[test]
+fn up_sql_and_sql_together_are_a_duplicate() {
+    assert_eq!(
+        problems(
+            &[
+                ("0001_a.sql", b""),
+                ("0001_a.up.sql", b""),
+                ("0002_b.postgres.sql", b""),
+                ("0002_b.up.postgres.sql", b""),
+                ("0002_b.sql", b""),
+            ],
+            &[Sqlite]
+        ),
+        [
+            "duplicate version 1: `0001_a.sql` and `0001_a.up.sql`",
+            "duplicate version 2: `0002_b.postgres.sql` and `0002_b.up.postgres.sql`",
         ]
     );
 }
@@ -330,7 +395,8 @@ fn bad_strata_toml_names_the_key() {
         ),
         [
             "`strata.toml`: unknown key `lock_timeout`; the keys are `table`, \
-             `lock_timeout_secs`, `transaction`, `out_of_order`, `versions`, `database_url_env`, `require_down`",
+             `lock_timeout_secs`, `transaction`, `out_of_order`, `versions`, `database_url_env`, `require_down`, \
+             `imported`",
             "`strata.toml`: `out_of_order` must be true or false, found 1",
         ]
     );
@@ -364,7 +430,7 @@ fn io_errors_and_the_whole_message() {
             .to_string(),
         format!(
             "invalid migration repository `{}`:\n\
-             - `x.sql`: the name does not match `<version>_<name>[.down][.sqlite|.postgres|.mysql].sql` \
+             - `x.sql`: the name does not match `<version>_<name>[.up|.down][.sqlite|.postgres|.mysql].sql` \
              (e.g. `0001_create_users.sql`): rename the file or move it out of the migration \
              directory\n\
              - `1_a.down.sql` is a down script without an up script (`1_a.sql`)",
