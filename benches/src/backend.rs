@@ -142,7 +142,9 @@ impl Server {
                     db: self.db,
                     name: name.to_string(),
                     sqlx_url: url.with(addr, name, "?ssl-mode=disabled"),
-                    refinery_url: url.with(addr, name, ""),
+                    // mysql_async would otherwise switch to the server's Unix socket (`@@socket`)
+                    // when the host is local: the same TCP path as sqlx, and countable.
+                    refinery_url: url.with(addr, name, "?prefer_socket=false"),
                     sqlite_path: None,
                 }
             }

@@ -115,13 +115,14 @@ fn compile_times_blocking(
     let (clean, rebuild) = (summarize(&clean), summarize(&rebuild));
     let floor = clean.get(&Crate::Floor).map(|s| s.median);
     let above_floor = |krate: Crate| match (clean.get(&krate), floor) {
-        (Some(s), Some(floor)) => format!("{} ms", stats::millis(s.median.saturating_sub(floor))),
+        _ if krate == Crate::Floor => "—".to_string(),
+        (Some(s), Some(floor)) => stats::millis(s.median.saturating_sub(floor)),
         _ => "—".to_string(),
     };
     let scripts = plan.compile_scripts;
     let tables = plan.compile_tables;
     let mut table = String::from(
-        "| crate | clean build of the crate | above the floor | rebuild after editing one file |\n|---|---|---|---|\n",
+        "| crate | clean build of the crate | median above the floor | rebuild after editing one file |\n|---|---|---|---|\n",
     );
     let rows = [
         (
@@ -240,7 +241,7 @@ fn generate(plan: &Plan, root: &Path) -> Result<(), BoxError> {
             }
             Crate::SqlxEmbed => {
                 scripts::write_repository(&dir.join("migrations"), plan.compile_scripts)?;
-                "pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!(\"migrations\");\n"
+                "pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!(\"./migrations\");\n"
                     .to_string()
             }
             Crate::StrataDerive => derive_source(plan.compile_tables),
