@@ -221,6 +221,40 @@ impl Server {
         Ok(())
     }
 
+    /// Drops every database this process created and has not dropped (a run that failed
+    /// half-way); SQLite's files go with the scratch directory.
+    pub async fn drop_leftovers(&self) -> Result<(), BoxError> {
+        let pattern = format!("strata\\_bench\\_{}\\_%", std::process::id());
+        let names: Vec<String> = match self.db {
+            Db::Sqlite => Vec::new(),
+            Db::Postgres => {
+                let mut admin = self.admin_postgres().await?;
+                let names =
+                    sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
+                        .bind(&pattern)
+                        .fetch_all(&mut admin)
+                        .await?;
+                admin.close().await?;
+                names
+            }
+            Db::MySql => {
+                let mut admin = self.admin_mysql().await?;
+                let names = sqlx::query_scalar(
+                    "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE ?",
+                )
+                .bind(&pattern)
+                .fetch_all(&mut admin)
+                .await?;
+                admin.close().await?;
+                names
+            }
+        };
+        for name in names {
+            self.drop_database(&self.target_at(&name, None)).await?;
+        }
+        Ok(())
+    }
+
     fn admin_url(&self) -> String {
         self.target_at(&self.admin_database, None).sqlx_url
     }

@@ -253,19 +253,6 @@ async fn main() {
 async fn run() -> Result<(), BoxError> {
     let args = Args::parse();
     count::install_query_counter()?;
-    let plan = if args.quick {
-        Plan::quick()
-    } else {
-        Plan::full()
-    };
-    let sections: Vec<&str> = args.only.iter().map(String::as_str).collect();
-    for section in &sections {
-        if !["warm", "cold", "concurrent", "compile"].contains(section) {
-            return Err(
-                format!("unknown section `{section}` (warm, cold, concurrent, compile)").into(),
-            );
-        }
-    }
     let scratch = tempfile::Builder::new().prefix("strata-bench-").tempdir()?;
     let mut servers = Vec::new();
     for name in &args.backends {
@@ -285,11 +272,42 @@ async fn run() -> Result<(), BoxError> {
         servers.push(Server::new(db, &url, scratch.path())?);
     }
     servers.sort_by_key(|s| Db::ALL.iter().position(|db| *db == s.db));
+    let outcome = measure(&args, &servers, scratch.path()).await;
+    // A run that failed half-way leaves nothing behind on the servers either.
+    for server in &servers {
+        if let Err(error) = server.drop_leftovers().await {
+            eprintln!(
+                "strata-bench: dropping this run's databases on {}: {error}",
+                server.db.label()
+            );
+        }
+    }
+    outcome
+}
+
+async fn measure(
+    args: &Args,
+    servers: &[Server],
+    scratch: &std::path::Path,
+) -> Result<(), BoxError> {
+    let plan = if args.quick {
+        Plan::quick()
+    } else {
+        Plan::full()
+    };
+    let sections: Vec<&str> = args.only.iter().map(String::as_str).collect();
+    for section in &sections {
+        if !["warm", "cold", "concurrent", "compile"].contains(section) {
+            return Err(
+                format!("unknown section `{section}` (warm, cold, concurrent, compile)").into(),
+            );
+        }
+    }
 
     let load_before = load_average();
     let started = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let mut versions = Vec::new();
-    for server in &servers {
+    for server in servers {
         versions.push(server_version(server).await?);
     }
 
@@ -297,28 +315,28 @@ async fn run() -> Result<(), BoxError> {
     let mut sets: HashMap<u32, std::sync::Arc<MigrationSet>> = HashMap::new();
     if needs_sets {
         for n in plan.set_sizes() {
-            let dir = scratch.path().join(format!("sets/{n}"));
+            let dir = scratch.join(format!("sets/{n}"));
             sets.insert(n, MigrationSet::generate(&dir, n).await?);
         }
     }
 
     let mut outcomes = Vec::new();
     if sections.contains(&"warm") {
-        outcomes.push(sections::warm_start(&plan, &servers, &sets).await?);
+        outcomes.push(sections::warm_start(&plan, servers, &sets).await?);
     }
     if sections.contains(&"cold") {
-        outcomes.push(sections::cold_apply(&plan, &servers, &sets).await?);
+        outcomes.push(sections::cold_apply(&plan, servers, &sets).await?);
     }
     if sections.contains(&"concurrent") {
         let set = sets[&plan.concurrent_n].clone();
-        outcomes.push(sections::concurrent(&plan, &servers, set).await?);
+        outcomes.push(sections::concurrent(&plan, servers, set).await?);
     }
     if sections.contains(&"compile") {
         let target_dir = args
             .compile_target_dir
             .clone()
             .unwrap_or_else(compile::default_target_dir);
-        outcomes.push(compile::compile_times(&plan, scratch.path(), &target_dir).await?);
+        outcomes.push(compile::compile_times(&plan, scratch, &target_dir).await?);
     }
     let load_after = load_average();
 
