@@ -524,7 +524,7 @@ fn new_numbers_after_the_highest_version_with_its_padding() {
     assert_eq!(json["down"], "migrations/009_d.down.sql");
     assert_eq!(
         failure(project.strata(&["new", "bad name"])),
-        "strata: invalid migration name `bad name`: the name `bad name` is not snake_case (lowercase letters, digits and underscores)\n"
+        "strata: invalid migration name `bad name`: the name `bad name` may hold only ASCII letters, digits, `_` and `-`\n"
     );
     assert_eq!(
         failure(project.strata(&["--migrations", "db", "new", "x"])),
