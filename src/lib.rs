@@ -11,7 +11,7 @@ pub use strata_core::{
 };
 pub use strata_core::{Dialect, Schema};
 pub use strata_core::{
-    Migration, Migrations, MigrationsConfig, RepositoryError, Script, TransactionMode,
+    LockMode, Migration, Migrations, MigrationsConfig, RepositoryError, Script, TransactionMode,
     VersionScheme,
 };
 #[doc = include_str!("docs/derive_table.md")]
@@ -64,7 +64,7 @@ pub use strata_runtime::{Direction, MigrationRun, Migrator, Report, VersionState
 ///   (`600`), `transaction` (`"per-migration"` or `"all"`), `out_of_order` (`false`), `versions`
 ///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`),
 ///   `require_down` (`false`; `true` makes [`testing::assert_reversible`] fail on a version
-///   without a down script).
+///   without a down script), `lock` (`"auto"`, `"advisory"` or `"table"`; see [`LockMode`]).
 ///
 /// Everything that breaks these rules is a compile error on the path literal naming the file or
 /// files: a duplicate version, a `.sql` file whose name does not match, a down script without

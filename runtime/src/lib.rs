@@ -33,7 +33,7 @@ pub use error::Error;
 pub use migrator::Migrator;
 pub use reflect::{reflect, unmanaged_objects};
 pub use report::{Direction, MigrationRun, Report, VersionState, VersionStatus};
-pub use strata_core::{Migrations, TransactionMode};
+pub use strata_core::{LockMode, Migrations, TransactionMode};
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
