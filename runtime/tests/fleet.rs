@@ -194,7 +194,12 @@ async fn bouncer_trials(mode: LockMode, no_transaction: bool) {
         let Some((db, through)) = bouncer_database().await else {
             return;
         };
+        let started = std::time::Instant::now();
         let ran = race::<sqlx::Postgres>(&[through.clone()], m, mode, bouncer_options).await;
+        eprintln!(
+            "PgBouncer {mode:?} trial {trial}: {UPGRADERS} upgraders done in {} ms",
+            started.elapsed().as_millis()
+        );
         assert_eq!(ran, 5, "trial {trial}");
         assert_eq!(
             texts(
@@ -268,7 +273,12 @@ async fn galera_32_upgraders_round_robin_apply_each_migration_once() {
         let urls: Vec<String> = nodes.iter().map(|n| with_database(n, &name)).collect();
         // The new database exists on every node before the upgraders connect.
         on_every_node(&nodes, "SELECT 1").await;
+        let started = std::time::Instant::now();
         let ran = race::<sqlx::MySql>(&urls, m, LockMode::Auto, mysql_options).await;
+        eprintln!(
+            "Galera trial {trial}: {UPGRADERS} upgraders done in {} ms",
+            started.elapsed().as_millis()
+        );
         assert_eq!(ran, 5, "trial {trial}");
         let logs = on_every_node(
             &urls,
