@@ -195,7 +195,8 @@ async fn bouncer_trials(mode: LockMode, no_transaction: bool) {
             return;
         };
         let started = std::time::Instant::now();
-        let ran = race::<sqlx::Postgres>(&[through.clone()], m, mode, bouncer_options).await;
+        let ran =
+            race::<sqlx::Postgres>(std::slice::from_ref(&through), m, mode, bouncer_options).await;
         eprintln!(
             "PgBouncer {mode:?} trial {trial}: {UPGRADERS} upgraders done in {} ms",
             started.elapsed().as_millis()
