@@ -18,7 +18,10 @@ on_each_backend!(
     the_row_is_released_when_a_migration_fails,
     the_lock_table_is_not_the_users_schema,
 );
-on_each_backend!(servers: the_lease_is_renewed_while_a_long_migration_runs,);
+on_each_backend!(
+    servers: the_lease_is_renewed_while_a_long_migration_runs,
+    a_killed_holder_is_taken_over_after_its_lease,
+);
 
 const LOG_1: &str =
     "CREATE TABLE log (v INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO log (v) VALUES (1);";
@@ -241,5 +244,127 @@ async fn the_lease_is_renewed_while_a_long_migration_runs<DB: Backend>(
     assert_eq!(first.versions(), vec![1]);
     assert!(second.migrations.is_empty(), "{second:?}");
     assert_eq!(ints(pool, "SELECT v FROM log").await, vec![1]);
+    assert_eq!(owner(pool).await, "");
+}
+
+/// The child process's database URL; set only for the child.
+const CHILD_URL: &str = "STRATA_TABLE_LOCK_CHILD_URL";
+
+/// Version 2 sleeps for as long as `sleep_for` says (two minutes, until the test has killed
+/// the child): the child is killed in it.
+fn killed_repo<DB: Backend>() -> strata_core::Migrations {
+    let sleep = match DB::DIALECT {
+        Dialect::Postgres => "SELECT pg_sleep(amount) FROM sleep_for;",
+        _ => "SELECT SLEEP(amount) FROM sleep_for;",
+    };
+    let slow = format!("INSERT INTO log (v) VALUES (2);\n{sleep}");
+    let first = format!(
+        "{LOG_1}\nCREATE TABLE sleep_for (amount INTEGER NOT NULL);\nINSERT INTO sleep_for (amount) VALUES (120);"
+    );
+    repo(&[
+        (1, "log", &first, None),
+        (2, "slow", &slow, None),
+        (3, "three", "INSERT INTO log (v) VALUES (3);", None),
+    ])
+}
+
+/// The child of `a_killed_holder_is_taken_over_after_its_lease`: this test binary run again with
+/// only this test selected, upgrading the database at `STRATA_TABLE_LOCK_CHILD_URL` with the
+/// table lock and a 1 s lease until it is killed.
+#[cfg(all(feature = "postgres", feature = "mysql"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the child process of a_killed_holder_is_taken_over_after_its_lease"]
+async fn table_lock_child() {
+    let Ok(url) = std::env::var(CHILD_URL) else {
+        eprintln!("{CHILD_URL} is not set: nothing to do outside the process-death test");
+        return;
+    };
+    let result = if url.starts_with("postgres") {
+        child_run::<sqlx::Postgres>(&url).await
+    } else {
+        child_run::<sqlx::MySql>(&url).await
+    };
+    panic!("the child upgrade finished instead of being killed: {result:?}");
+}
+
+#[cfg(all(feature = "postgres", feature = "mysql"))]
+async fn child_run<DB: Backend>(url: &str) -> Result<strata_runtime::Report, Error> {
+    let pool = sqlx::pool::PoolOptions::<DB>::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
+    let m = killed_repo::<DB>();
+    table_lock(&m)
+        .lock_lease(Duration::from_secs(1))
+        .upgrade(&pool)
+        .await
+}
+
+/// A process holding the lock row is killed (SIGKILL) in the middle of a migration: once its
+/// lease has expired the next upgrader takes the lock over, and nothing runs twice.
+async fn a_killed_holder_is_taken_over_after_its_lease<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    url: &str,
+) {
+    use std::os::unix::process::ExitStatusExt as _;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["table_lock_child", "--exact", "--ignored", "--nocapture"])
+        .env(CHILD_URL, url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let running = match DB::DIALECT {
+        Dialect::Postgres => {
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()"
+        }
+        _ => {
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(amount)%'"
+        }
+    };
+    // Wait until the child is inside migration 2 (the server lists its sleep).
+    while ints(pool, running).await != vec![1] {
+        if let Some(status) = child.try_wait().unwrap() {
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "the child exited ({status}) before migration 2 ran: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let holder = owner(pool).await;
+    assert!(holder.starts_with("strata pid "), "{holder:?}");
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "{status}");
+
+    // The taker runs migration 2 again where the killed one was rolled back: without the sleep.
+    execute(pool, "UPDATE sleep_for SET amount = 0").await;
+    let m = killed_repo::<DB>();
+    let result = table_lock(&m)
+        .lock_timeout(Duration::from_secs(60))
+        .upgrade(pool)
+        .await;
+    match DB::DIALECT {
+        // The killed transaction was rolled back: migration 2 runs once, now.
+        Dialect::Postgres => {
+            let report = result.unwrap();
+            assert_eq!(report.versions(), vec![2, 3]);
+            assert_eq!(
+                ints(pool, "SELECT v FROM log ORDER BY v").await,
+                vec![1, 2, 3]
+            );
+        }
+        // MySQL cannot roll back: the taker finds migration 2 incomplete and runs nothing.
+        _ => {
+            let err = result.unwrap_err();
+            assert!(matches!(err, Error::Incomplete { version: 2, .. }), "{err}");
+            assert_eq!(ints(pool, "SELECT v FROM log ORDER BY v").await, vec![1, 2]);
+        }
+    }
     assert_eq!(owner(pool).await, "");
 }
