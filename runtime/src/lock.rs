@@ -60,6 +60,11 @@ pub(crate) struct Lock {
     /// The lock row is ours (claimed, not yet released).
     row_held: bool,
     renewer: Option<tokio::task::JoinHandle<()>>,
+    /// The fast path's statement and the head that means "up to date": checked between polls
+    /// for the lock row, so a waiting upgrader stops once another has done the work.
+    done_when: Option<(RenderedSql, String)>,
+    /// The wait for the lock row ended because the database became up to date.
+    found_done: bool,
 }
 
 /// The SQLite busy timeout, as [`Session::change_setting`] names it.
@@ -132,7 +137,21 @@ impl Lock {
             owner: new_owner(),
             row_held: false,
             renewer: None,
+            done_when: None,
+            found_done: false,
         }
+    }
+
+    /// While waiting for the lock row, stop waiting once `check` (the fast path's statement)
+    /// returns `head` with success: another upgrader has done the work. [`Lock::enter`] then
+    /// returns without the lock, and [`Lock::found_up_to_date`] says so.
+    pub fn done_when(&mut self, check: RenderedSql, head: String) {
+        self.done_when = Some((check, head));
+    }
+
+    /// Whether [`Lock::enter`] returned without the lock because the database is up to date.
+    pub fn found_up_to_date(&self) -> bool {
+        self.found_done
     }
 
     pub fn timeout(&self) -> Duration {
@@ -483,6 +502,19 @@ impl Lock {
                         error,
                     ));
                 }
+            }
+            if let Some((check, head)) = &self.done_when
+                && let Ok(rows) = session
+                    .fetch_raw(check, &[ValueKind::Text, ValueKind::Bool])
+                    .await
+                && rows.first().is_some_and(|row| {
+                    row.first().and_then(|v| v.as_text()) == Some(head.as_str())
+                        && row.get(1).and_then(|v| v.as_bool()) == Some(true)
+                })
+            {
+                tracing::debug!(target: "strata", "up to date while waiting for the lock row");
+                self.found_done = true;
+                return Ok(());
             }
             if !backoff.wait().await {
                 return Err(self.row_timeout_error(session, started).await);

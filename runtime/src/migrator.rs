@@ -508,9 +508,12 @@ impl<'m> Migrator<'m> {
         tracing::info!(target: "strata", target_version = target, "migrations pending: taking the migration lock");
         let mut report = Report::default();
         let mut lock = self.new_lock(&sql);
+        lock.done_when(sql.select_head(), binary_head.clone());
         let mut result = self.enter(&mut session, &mut lock, pool).await;
-        let mut created = false;
+        // Another upgrader finished the work while this one waited for the lock.
+        let mut created = lock.found_up_to_date();
         if result.is_ok()
+            && !created
             && let Some(schema) = create
         {
             match self
