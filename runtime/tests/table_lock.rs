@@ -17,6 +17,7 @@ on_each_backend!(
     a_live_lease_times_out_naming_its_holder,
     the_row_is_released_when_a_migration_fails,
     the_lock_table_is_not_the_users_schema,
+    strata_toml_chooses_the_lock,
 );
 on_each_backend!(
     servers: the_lease_is_renewed_while_a_long_migration_runs,
@@ -367,4 +368,27 @@ async fn a_killed_holder_is_taken_over_after_its_lease<DB: Backend>(
         }
     }
     assert_eq!(owner(pool).await, "");
+}
+
+/// strata.toml `lock = "table"` reaches `Migrator::new`; `auto` on a server that is not a
+/// Galera node (and on SQLite, PostgreSQL) is the advisory lock, which makes no lock table.
+async fn strata_toml_chooses_the_lock<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let mut m = repo(&[(1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", None)]);
+    Migrator::new(&m).upgrade(pool).await.unwrap();
+    let tables = support::table_names(pool).await;
+    assert!(
+        !tables.contains(&"strata_migrations_lock".to_string()),
+        "{tables:?}"
+    );
+    // Another repository, with its own bookkeeping table.
+    m = repo(&[(1, "b", "CREATE TABLE b (id INTEGER PRIMARY KEY);", None)]);
+    m.config.lock = LockMode::Table;
+    m.config.table = "history".into();
+    Migrator::new(&m).upgrade(pool).await.unwrap();
+    let tables = support::table_names(pool).await;
+    assert!(tables.contains(&"history_lock".to_string()), "{tables:?}");
+    assert_eq!(
+        query(pool, "SELECT COALESCE(owner, 'free') FROM history_lock").await,
+        vec!["free"]
+    );
 }
