@@ -175,6 +175,7 @@ pub use strata_core::{DiffOptions, Plan, Warning, diff_with};
 /// strata::Migrator::new(&MIGRATIONS)
 ///     .table("schema_history")                      // default: strata_migrations
 ///     .lock_timeout(Duration::from_secs(60))        // default: 10 minutes
+///     .lock_mode(strata::LockMode::Table)           // default: Auto
 ///     .transaction(strata::TransactionMode::All)    // SQLite and PostgreSQL
 ///     .upgrade(&pool)
 ///     .await?;
@@ -189,10 +190,15 @@ pub use strata_core::{DiffOptions, Plan, Warning, diff_with};
 /// transaction that first reads the table again. Any number of instances may start at once:
 /// each migration runs exactly once, and the others find it applied and return `Ok`.
 ///
-/// The lock is PostgreSQL's transaction-level advisory lock (it cannot leak, and works behind
-/// PgBouncer's transaction pooling), MySQL's `GET_LOCK`, SQLite's `BEGIN IMMEDIATE`. A future
-/// dropped mid-upgrade closes its connection rather than return it to the pool holding a lock
-/// or an open transaction.
+/// The lock ([`LockMode`], strata.toml `lock`, [`Migrator::lock_mode`]) is by default the
+/// database's own: PostgreSQL's transaction-level advisory lock (it cannot leak, and works
+/// behind PgBouncer's transaction pooling), MySQL's `GET_LOCK`, SQLite's `BEGIN IMMEDIATE`. On a
+/// Galera node, where `GET_LOCK` is node-local, it is a leased row in the table
+/// `<bookkeeping table>_lock`, renewed while migrating and taken over once its lease
+/// ([`Migrator::lock_lease`], 30 s) expires after its holder died; choose it with
+/// `lock = "table"` for `-- strata:no-transaction` migrations behind a transaction pooler too.
+/// A future dropped mid-upgrade closes its connection rather than return it to the pool holding
+/// a lock or an open transaction (a lock row it held is free once its lease expires).
 ///
 /// # Versions
 ///
