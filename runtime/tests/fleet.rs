@@ -435,6 +435,11 @@ async fn galera_killed_holder_is_taken_over_after_its_lease() {
         matches!(err, strata_runtime::Error::Incomplete { version: 2, .. }),
         "{err}"
     );
+    // The slow path's reads waited for the cluster; the session's own setting is back.
+    assert_eq!(
+        texts(&taker, "SELECT CAST(@@SESSION.wsrep_sync_wait AS CHAR)").await,
+        vec!["0"]
+    );
     taker.close().await;
     let logs = on_every_node(
         &urls,
