@@ -18,6 +18,7 @@ on_each_backend!(
     the_row_is_released_when_a_migration_fails,
     the_lock_table_is_not_the_users_schema,
     strata_toml_chooses_the_lock,
+    downgrade_and_version_control_take_the_row_too,
 );
 on_each_backend!(
     servers: the_lease_is_renewed_while_a_long_migration_runs,
@@ -391,4 +392,43 @@ async fn strata_toml_chooses_the_lock<DB: Backend>(pool: &sqlx::Pool<DB>, _url: 
         query(pool, "SELECT COALESCE(owner, 'free') FROM history_lock").await,
         vec!["free"]
     );
+}
+
+async fn downgrade_and_version_control_take_the_row_too<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    _url: &str,
+) {
+    let m = repo(&[
+        (
+            1,
+            "a",
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            Some("DROP TABLE a;"),
+        ),
+        (
+            2,
+            "b",
+            "-- strata:no-transaction\nCREATE TABLE b (id INTEGER PRIMARY KEY);",
+            Some("-- strata:no-transaction\nDROP TABLE b;"),
+        ),
+    ]);
+    table_lock(&m).upgrade(pool).await.unwrap();
+    let report = table_lock(&m).downgrade(pool, 0).await.unwrap();
+    assert_eq!(report.versions(), vec![2, 1]);
+    assert_eq!(owner(pool).await, "");
+    // Held by another process: both wait for it, and time out naming it.
+    hold_row(pool, "strata pid 1 #live", past_and_future::<DB>().1).await;
+    let short = table_lock(&m).lock_timeout(Duration::from_millis(200));
+    let err = short.version_control(pool, Some(2)).await.unwrap_err();
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    let err = short.downgrade(pool, 0).await.unwrap_err();
+    assert!(matches!(err, Error::LockTimeout { .. }), "{err}");
+    hold_row(pool, "strata pid 1 #dead", past_and_future::<DB>().0).await;
+    table_lock(&m)
+        .force(true)
+        .version_control(pool, Some(2))
+        .await
+        .unwrap();
+    assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(2));
+    assert_eq!(owner(pool).await, "");
 }
