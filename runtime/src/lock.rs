@@ -18,7 +18,8 @@
 //! It is the lock that holds across a Galera cluster (where `GET_LOCK` is node-local) and for
 //! no-transaction migrations behind a transaction pooler.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sqlx::ConnectOptions as _;
@@ -60,6 +61,8 @@ pub(crate) struct Lock {
     /// The lock row is ours (claimed, not yet released).
     row_held: bool,
     renewer: Option<tokio::task::JoinHandle<()>>,
+    /// Set by the renewer when the row is no longer ours.
+    lost: Arc<AtomicBool>,
     /// The fast path's statement and the head that means "up to date": checked between polls
     /// for the lock row, so a waiting upgrader stops once another has done the work.
     done_when: Option<(RenderedSql, String)>,
@@ -137,6 +140,7 @@ impl Lock {
             owner: new_owner(),
             row_held: false,
             renewer: None,
+            lost: Arc::new(AtomicBool::new(false)),
             done_when: None,
             found_done: false,
         }
@@ -566,6 +570,7 @@ impl Lock {
         let renew = self.renew_row_sql();
         let period = self.lease / 3;
         let owner = self.owner.clone();
+        let lost = Arc::clone(&self.lost);
         self.renewer = Some(runtime.spawn(async move {
             let mut own: Option<DB::Connection> = None;
             loop {
@@ -586,6 +591,7 @@ impl Lock {
                     Ok(1) => tracing::trace!(target: "strata", owner, "lease renewed"),
                     Ok(_) => {
                         tracing::warn!(target: "strata", owner, "the lock row is no longer ours (its lease expired and another process took it)");
+                        lost.store(true, Ordering::SeqCst);
                         return;
                     }
                     Err(error) => {
@@ -595,6 +601,17 @@ impl Lock {
                 }
             }
         }));
+    }
+
+    /// Table mode: an error once the renewer has found the row taken over (its lease ran out),
+    /// checked before each migration starts.
+    pub fn check_held(&self) -> Result<(), Error> {
+        if self.lost.load(Ordering::SeqCst) {
+            return Err(Error::LockLost {
+                lock: self.describe(),
+            });
+        }
+        Ok(())
     }
 
     /// Starts a transaction that holds the migration lock.

@@ -686,6 +686,7 @@ impl<'m> Migrator<'m> {
         let waiting_since = Instant::now();
         let mut backoff = Backoff::until(waiting_since, lock.timeout());
         loop {
+            lock.check_held()?;
             lock.begin(session).await?;
             if !table_ready {
                 if !table_exists(session, sql).await? {
@@ -1011,6 +1012,7 @@ impl<'m> Migrator<'m> {
         let mut checked = false;
         let mut foreign_keys_off = false;
         loop {
+            lock.check_held()?;
             lock.begin(session).await?;
             if !checked && !table_exists(session, sql).await? {
                 return Err(Error::NotUnderControl {

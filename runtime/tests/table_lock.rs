@@ -20,9 +20,11 @@ on_each_backend!(
     strata_toml_chooses_the_lock,
     downgrade_and_version_control_take_the_row_too,
 );
+// The server backends: their sleep statement keeps a migration running while the test acts.
 on_each_backend!(
     servers: the_lease_is_renewed_while_a_long_migration_runs,
     a_killed_holder_is_taken_over_after_its_lease,
+    a_lost_lease_stops_before_the_next_migration,
 );
 
 const LOG_1: &str =
@@ -431,4 +433,54 @@ async fn downgrade_and_version_control_take_the_row_too<DB: Backend>(
         .unwrap();
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), Some(2));
     assert_eq!(owner(pool).await, "");
+}
+
+/// Another process takes the row over while a migration runs (as it would once the holder's
+/// lease ran out unrenewed): the holder finishes that migration and starts no other.
+async fn a_lost_lease_stops_before_the_next_migration<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    url: &str,
+) {
+    let slow = format!(
+        "CREATE TABLE log (v INTEGER NOT NULL PRIMARY KEY);\n{}\nINSERT INTO log (v) VALUES (1);",
+        sleep_sql::<DB>(3)
+    );
+    let m: &'static strata_core::Migrations = Box::leak(Box::new(repo(&[
+        (1, "slow", &slow, None),
+        (2, "two", "INSERT INTO log (v) VALUES (2);", None),
+    ])));
+    table_lock(&repo(&[])).upgrade(pool).await.unwrap();
+    let holder_url = url.to_string();
+    let holder = tokio::spawn(async move {
+        let pool = sqlx::pool::PoolOptions::<DB>::new()
+            .max_connections(1)
+            .connect(&holder_url)
+            .await
+            .unwrap();
+        table_lock(m)
+            .lock_lease(Duration::from_millis(300))
+            .upgrade(&pool)
+            .await
+    });
+    while owner(pool).await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let holder_owner = owner(pool).await;
+    hold_row(pool, "strata pid 1 #thief", past_and_future::<DB>().1).await;
+    let err = holder.await.unwrap().unwrap_err();
+    let quoted = match DB::DIALECT {
+        Dialect::Mysql => "`strata_migrations_lock`",
+        _ => "\"strata_migrations_lock\"",
+    };
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the migration lock (row 1 of the lock table {quoted}) was lost: its lease expired before it could be renewed, and another process may have taken it over; nothing more was applied: run the upgrade again"
+        ),
+        "holder {holder_owner}"
+    );
+    assert_eq!(ints(pool, "SELECT v FROM log").await, vec![1]);
+    assert_eq!(strata_runtime::db_version(pool, m).await.unwrap(), Some(1));
+    // The thief's row is left alone.
+    assert_eq!(owner(pool).await, "strata pid 1 #thief");
 }
