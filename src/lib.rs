@@ -11,7 +11,7 @@ pub use strata_core::{
 };
 pub use strata_core::{Dialect, Schema};
 pub use strata_core::{
-    Migration, Migrations, MigrationsConfig, RepositoryError, Script, TransactionMode,
+    LockMode, Migration, Migrations, MigrationsConfig, RepositoryError, Script, TransactionMode,
     VersionScheme,
 };
 #[doc = include_str!("docs/derive_table.md")]
@@ -68,7 +68,8 @@ pub use strata_runtime::{Direction, MigrationRun, Migrator, Report, VersionState
 ///   (`600`), `transaction` (`"per-migration"` or `"all"`), `out_of_order` (`false`), `versions`
 ///   (`"sequential"` or `"timestamp"`, for `strata new`), `database_url_env` (`"DATABASE_URL"`),
 ///   `require_down` (`false`; `true` makes [`testing::assert_reversible`] fail on a version
-///   without a down script), and the `[imported]` section `strata import` writes (`from = "<tool>"` and
+///   without a down script), `lock` (`"auto"`, `"advisory"` or `"table"`; see [`LockMode`]), and
+///   the `[imported]` section `strata import` writes (`from = "<tool>"` and
 ///   `[imported.versions]`, each migration's version under that tool), which
 ///   [`Migrator::adopt`] reads to map the tool's history.
 ///
@@ -181,6 +182,7 @@ pub use strata_core::{DiffOptions, Plan, Warning, diff_with};
 /// strata::Migrator::new(&MIGRATIONS)
 ///     .table("schema_history")                      // default: strata_migrations
 ///     .lock_timeout(Duration::from_secs(60))        // default: 10 minutes
+///     .lock_mode(strata::LockMode::Table)           // default: Auto
 ///     .transaction(strata::TransactionMode::All)    // SQLite and PostgreSQL
 ///     .upgrade(&pool)
 ///     .await?;
@@ -195,10 +197,15 @@ pub use strata_core::{DiffOptions, Plan, Warning, diff_with};
 /// transaction that first reads the table again. Any number of instances may start at once:
 /// each migration runs exactly once, and the others find it applied and return `Ok`.
 ///
-/// The lock is PostgreSQL's transaction-level advisory lock (it cannot leak, and works behind
-/// PgBouncer's transaction pooling), MySQL's `GET_LOCK`, SQLite's `BEGIN IMMEDIATE`. A future
-/// dropped mid-upgrade closes its connection rather than return it to the pool holding a lock
-/// or an open transaction.
+/// The lock ([`LockMode`], strata.toml `lock`, [`Migrator::lock_mode`]) is by default the
+/// database's own: PostgreSQL's transaction-level advisory lock (it cannot leak, and works
+/// behind PgBouncer's transaction pooling), MySQL's `GET_LOCK`, SQLite's `BEGIN IMMEDIATE`. On a
+/// Galera node, where `GET_LOCK` is node-local, it is a leased row in the table
+/// `<bookkeeping table>_lock`, renewed while migrating and taken over once its lease
+/// ([`Migrator::lock_lease`], 30 s) expires after its holder died; choose it with
+/// `lock = "table"` for `-- strata:no-transaction` migrations behind a transaction pooler too.
+/// A future dropped mid-upgrade closes its connection rather than return it to the pool holding
+/// a lock or an open transaction (a lock row it held is free once its lease expires).
 ///
 /// # Versions
 ///

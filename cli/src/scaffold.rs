@@ -27,6 +27,11 @@ pub(crate) const STRATA_TOML: &str = r#"# Settings of this migration repository.
 # How long an upgrade waits for another process's migration lock, in seconds.
 # lock_timeout_secs = 600
 
+# How the migration lock is taken: "advisory" (the database's own lock), "table" (a leased row
+# in <table>_lock: for Galera clusters and no-transaction migrations behind PgBouncer), or
+# "auto" (table on a Galera node, else advisory).
+# lock = "auto"
+
 # "per-migration": each migration in its own transaction; "all": every pending migration in
 # one transaction (SQLite and PostgreSQL only).
 # transaction = "per-migration"

@@ -270,6 +270,7 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
         table,
         lock_timeout_secs,
         transaction,
+        lock,
         out_of_order,
         versions,
         database_url_env,
@@ -282,6 +283,11 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
         TransactionMode::All => quote!(All),
     };
     let imported = imported_from(imported);
+    let lock = match lock {
+        strata_core::LockMode::Auto => quote!(Auto),
+        strata_core::LockMode::Advisory => quote!(Advisory),
+        strata_core::LockMode::Table => quote!(Table),
+    };
     let versions = match versions {
         strata_core::VersionScheme::Sequential => quote!(Sequential),
         strata_core::VersionScheme::Timestamp => quote!(Timestamp),
@@ -291,6 +297,7 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
             table: #table,
             lock_timeout_secs: #lock_timeout_secs,
             transaction: ::strata::__private::core::TransactionMode::#transaction,
+            lock: ::strata::__private::core::LockMode::#lock,
             out_of_order: #out_of_order,
             versions: ::strata::__private::core::VersionScheme::#versions,
             database_url_env: #database_url_env,

@@ -237,8 +237,11 @@ impl<'m> Migrator<'m> {
         let embedded = Embedded::new(self.migrations, DB::DIALECT);
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let mut session = Session::acquire(pool).await?;
-        let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
-        let mut result = self.enter(&mut session, &mut lock).await.map(|()| None);
+        let mut lock = self.new_lock(&sql);
+        let mut result = self
+            .enter(&mut session, &mut lock, pool)
+            .await
+            .map(|()| None);
         if result.is_ok() {
             result = self
                 .adopt_locked(&mut session, &lock, &sql, &embedded, history)

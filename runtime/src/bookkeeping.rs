@@ -150,19 +150,25 @@ impl Sql {
         }
     }
 
-    /// The number of tables in the database (its current schema on PostgreSQL).
+    /// The number of tables in the database (its current schema on PostgreSQL), leaving out
+    /// the lock table of `lock = "table"`, which the lock creates first.
     pub fn count_tables(&self) -> RenderedSql {
-        RenderedSql::from_static(match self.dialect {
-            Dialect::Sqlite => {
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-            }
-            Dialect::Postgres => {
-                "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
-            }
-            Dialect::Mysql => {
-                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
-            }
-        })
+        let lock_table = crate::lock::lock_table_name(&self.table);
+        let lock = string(&lock_table);
+        match self.dialect {
+            Dialect::Sqlite => sql!(self.dialect;
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ",
+                lock
+            ),
+            Dialect::Postgres => sql!(self.dialect;
+                "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename <> ",
+                lock
+            ),
+            Dialect::Mysql => sql!(self.dialect;
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> ",
+                lock
+            ),
+        }
     }
 
     pub fn select_db_version(&self) -> RenderedSql {

@@ -160,6 +160,17 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// Table mode: the lock row's lease ran out before it was renewed (the database was
+    /// unreachable for a whole lease), so another process may hold the lock now; strata
+    /// stopped before the next migration.
+    #[error(
+        "the migration lock {lock} was lost: its lease expired before it could be renewed, and another process may have taken it over; nothing more was applied: run the upgrade again"
+    )]
+    LockLost {
+        /// The lock: its name and kind.
+        lock: String,
+    },
+
     /// A target version is not one of the embedded versions.
     #[error("version {version} is not an embedded migration: {}", nearest_text(*below, *above))]
     UnknownTarget {
@@ -299,6 +310,7 @@ impl fmt::Debug for Error {
             Incomplete { version, file, previous },
             OutOfOrder { version, file, highest_applied },
             LockTimeout { lock, waited },
+            LockLost { lock },
             UnknownTarget { version, below, above },
             TargetBelowCurrent { target, current },
             DowngradeTargetNotApplied { target, applied },

@@ -35,7 +35,7 @@ pub use migrator::adopt::{AdoptError, AdoptedVersion, Adoption};
 pub use reflect::{reflect, unmanaged_objects};
 pub use report::{Direction, MigrationRun, Report, VersionState, VersionStatus};
 pub use strata_core::History;
-pub use strata_core::{Migrations, TransactionMode};
+pub use strata_core::{LockMode, Migrations, TransactionMode};
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -3,13 +3,15 @@
 
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use strata_core::{Dialect, Migrations, RenderedSql, Script, TransactionMode, head_digest};
+use strata_core::{
+    Dialect, LockMode, Migrations, RenderedSql, Script, TransactionMode, head_digest,
+};
 
 use crate::backend::{Backend, ValueKind};
 use crate::backoff::Backoff;
 use crate::bookkeeping::{FAILED_MS, Row, Sql, State};
 use crate::error::{Error, database_message};
-use crate::lock::Lock;
+use crate::lock::{DEFAULT_LEASE, Lock, is_contention};
 use crate::report::{MigrationRun, Report, VersionState, VersionStatus};
 use crate::session::Session;
 
@@ -26,6 +28,8 @@ pub struct Migrator<'m> {
     migrations: &'m Migrations,
     table: Option<String>,
     lock_timeout: Option<Duration>,
+    lock_mode: Option<LockMode>,
+    lock_lease: Option<Duration>,
     transaction: Option<TransactionMode>,
     out_of_order: Option<bool>,
     force: bool,
@@ -277,6 +281,48 @@ async fn write_versions<DB: Backend>(
     Ok(())
 }
 
+/// Runs one bookkeeping statement in its own locked transaction (`open`: the first attempt
+/// joins the one already open) and commits. A conflict at any step (Galera's certification
+/// failure 1213 at COMMIT) is retried, bounded, in a new transaction: the statement only
+/// writes strata's own row, so running it again is safe, and a fully applied migration is not
+/// left marked incomplete by a conflict.
+async fn bookkeeping_transaction<DB: Backend>(
+    session: &mut Session<DB>,
+    lock: &Lock,
+    context: &str,
+    statement: &RenderedSql,
+    mut open: bool,
+) -> Result<(), Error> {
+    const ATTEMPTS: u32 = 5;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if !open {
+            lock.begin(session).await?;
+        }
+        open = false;
+        let result = match session.execute_raw(statement).await {
+            Ok(_) => session
+                .commit_raw()
+                .await
+                .map_err(|e| (e, "COMMIT".to_string())),
+            Err(e) => Err((e, statement.as_str().to_string())),
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err((error, _)) if attempt < ATTEMPTS && is_contention::<DB>(&error) => {
+                tracing::info!(target: "strata", %error, attempt, "{context}: conflict, retrying");
+                session.rollback().await;
+                tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
+            }
+            Err((error, failed)) => {
+                session.rollback().await;
+                return Err(crate::session::database_error(context, &failed, error));
+            }
+        }
+    }
+}
+
 /// Best effort: marks the started row as failed, so a waiting SQLite upgrader reports it at
 /// once instead of waiting for it to finish. The row stays incomplete either way.
 async fn record_failure<DB: Backend>(session: &mut Session<DB>, sql: &Sql, version: i64) {
@@ -292,6 +338,8 @@ impl<'m> Migrator<'m> {
             migrations,
             table: None,
             lock_timeout: None,
+            lock_mode: None,
+            lock_lease: None,
             transaction: None,
             out_of_order: None,
             force: false,
@@ -308,6 +356,23 @@ impl<'m> Migrator<'m> {
     /// `lock_timeout_secs`, else 10 minutes).
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// How the migration lock is taken (default: strata.toml `lock`, else
+    /// [`LockMode::Auto`]): the database's advisory lock, or a leased row in the table
+    /// `<bookkeeping table>_lock`, which holds across a Galera cluster and for no-transaction
+    /// migrations behind a transaction-mode pooler such as PgBouncer.
+    pub fn lock_mode(mut self, mode: LockMode) -> Self {
+        self.lock_mode = Some(mode);
+        self
+    }
+
+    /// Table mode: how long a claim of the lock row lasts unless renewed (default 30 seconds).
+    /// The holder renews it every third of the lease; a holder that dies is replaced once its
+    /// lease has expired.
+    pub fn lock_lease(mut self, lease: Duration) -> Self {
+        self.lock_lease = Some(lease);
         self
     }
 
@@ -341,6 +406,16 @@ impl<'m> Migrator<'m> {
         self.lock_timeout.unwrap_or(Duration::from_secs(
             self.migrations.config.lock_timeout_secs,
         ))
+    }
+
+    fn new_lock(&self, sql: &Sql) -> Lock {
+        Lock::new(
+            sql.dialect,
+            &sql.table,
+            self.timeout(),
+            self.lock_mode.unwrap_or(self.migrations.config.lock),
+            self.lock_lease.unwrap_or(DEFAULT_LEASE),
+        )
     }
 
     fn mode(&self) -> TransactionMode {
@@ -436,10 +511,13 @@ impl<'m> Migrator<'m> {
 
         tracing::info!(target: "strata", target_version = target, "migrations pending: taking the migration lock");
         let mut report = Report::default();
-        let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
-        let mut result = self.enter(&mut session, &mut lock).await;
-        let mut created = false;
+        let mut lock = self.new_lock(&sql);
+        lock.done_when(sql.select_head(), binary_head.clone());
+        let mut result = self.enter(&mut session, &mut lock, pool).await;
+        // Another upgrader finished the work while this one waited for the lock.
+        let mut created = lock.found_up_to_date();
         if result.is_ok()
+            && !created
             && let Some(schema) = create
         {
             match self
@@ -518,22 +596,16 @@ impl<'m> Migrator<'m> {
         &self,
         session: &mut Session<DB>,
         lock: &mut Lock,
+        pool: &sqlx::Pool<DB>,
     ) -> Result<(), Error> {
-        lock.prepare(session).await?;
-        if DB::DIALECT == Dialect::Mysql {
-            lock.acquire(session).await?;
-        }
-        Ok(())
+        lock.enter(session, pool).await
     }
 
     /// Rolls back what is open, releases every session lock taken and restores the settings;
     /// whatever fails here makes the guard close the connection.
     async fn leave<DB: Backend>(&self, session: &mut Session<DB>, lock: &mut Lock) {
         session.rollback().await;
-        let held = session.session_locks;
-        for _ in 0..held {
-            lock.release(session).await;
-        }
+        lock.leave(session).await;
         // Outside the transaction, which the rollback above has ended: a failed
         // foreign-keys-off migration returns before its setting is put back.
         session.restore_settings().await;
@@ -604,9 +676,11 @@ impl<'m> Migrator<'m> {
                     .to_string(),
             });
         }
-        if dialect == Dialect::Mysql {
-            // DDL commits implicitly on MySQL: create the table outside a transaction (the
-            // session lock is held).
+        // Created only after the catalogue says it is missing: on Galera, DDL replicates in
+        // total order and aborts other nodes' open transactions even when it does nothing.
+        // DDL commits implicitly on MySQL: create it outside a transaction (the operation's
+        // lock is held).
+        if dialect == Dialect::Mysql && !table_exists(session, sql).await? {
             session
                 .execute("creating the bookkeeping table", &sql.create_table())
                 .await?;
@@ -616,11 +690,14 @@ impl<'m> Migrator<'m> {
         let waiting_since = Instant::now();
         let mut backoff = Backoff::until(waiting_since, lock.timeout());
         loop {
+            lock.check_held()?;
             lock.begin(session).await?;
             if !table_ready {
-                session
-                    .execute("creating the bookkeeping table", &sql.create_table())
-                    .await?;
+                if !table_exists(session, sql).await? {
+                    session
+                        .execute("creating the bookkeeping table", &sql.create_table())
+                        .await?;
+                }
                 table_ready = true;
             }
             let mut state = read_state(session, sql).await?;
@@ -704,20 +781,16 @@ impl<'m> Migrator<'m> {
                 continue;
             }
 
-            if dialect == Dialect::Postgres && session.session_locks == 0 {
-                // A no-transaction migration holds the session lock throughout; take it, then
-                // read the table again.
-                session.rollback().await;
-                lock.acquire(session).await?;
+            if lock.hold_outside_transactions(session).await? {
+                // A no-transaction migration holds a lock that outlasts transactions
+                // throughout; now taken, read the table again.
                 continue;
             }
             let run = self
                 .apply_outside_transaction(session, lock, sql, embedded, &state, &item)
                 .await?;
             report.migrations.push(run);
-            if dialect == Dialect::Postgres {
-                lock.release(session).await;
-            }
+            lock.end_outside_transactions(session).await;
         }
     }
 
@@ -861,34 +934,30 @@ impl<'m> Migrator<'m> {
         tracing::info!(target: "strata", version = item.version, name = item.name, file = %item.up.file, "applying migration outside a transaction");
         let head = state.head_with(Some((item.version, &item.up.checksum)), None);
         let rank = state.max_rank() + 1;
-        session
-            .execute(
-                "recording the migration's start",
-                &sql.insert_row(
-                    item.version,
-                    item.name,
-                    &item.up.checksum,
-                    rank,
-                    &head,
-                    0,
-                    false,
-                ),
-            )
-            .await?;
-        session.commit().await?;
+        let start = sql.insert_row(
+            item.version,
+            item.name,
+            &item.up.checksum,
+            rank,
+            &head,
+            0,
+            false,
+        );
+        bookkeeping_transaction(
+            session,
+            lock,
+            "recording the migration's start",
+            &start,
+            true,
+        )
+        .await?;
         let previous = embedded.previous(state, item.version);
         if let Err(e) = run_script(session, item, item.up, false, false, previous).await {
             record_failure(session, sql, item.version).await;
             return Err(e);
         }
-        lock.begin(session).await?;
-        session
-            .execute(
-                "recording the migration",
-                &sql.mark_success(item.version, elapsed_ms(started)),
-            )
-            .await?;
-        session.commit().await?;
+        let done = sql.mark_success(item.version, elapsed_ms(started));
+        bookkeeping_transaction(session, lock, "recording the migration", &done, false).await?;
         let duration = started.elapsed();
         tracing::info!(target: "strata", version = item.version, name = item.name, duration_ms = duration.as_millis() as u64, "migration applied");
         Ok(MigrationRun {
@@ -913,9 +982,9 @@ impl<'m> Migrator<'m> {
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let mut session = Session::acquire(pool).await?;
         let mut report = Report::downgrade();
-        let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
+        let mut lock = self.new_lock(&sql);
         tracing::info!(target: "strata", target_version = version, "downgrade: taking the migration lock");
-        let mut result = self.enter(&mut session, &mut lock).await;
+        let mut result = self.enter(&mut session, &mut lock, pool).await;
         if result.is_ok() {
             result = self
                 .revert(
@@ -947,6 +1016,7 @@ impl<'m> Migrator<'m> {
         let mut checked = false;
         let mut foreign_keys_off = false;
         loop {
+            lock.check_held()?;
             lock.begin(session).await?;
             if !checked && !table_exists(session, sql).await? {
                 return Err(Error::NotUnderControl {
@@ -1030,9 +1100,7 @@ impl<'m> Migrator<'m> {
                         .await?;
                 }
             } else {
-                if dialect == Dialect::Postgres && session.session_locks == 0 {
-                    session.rollback().await;
-                    lock.acquire(session).await?;
+                if lock.hold_outside_transactions(session).await? {
                     continue;
                 }
                 // Mark the row as in progress (it becomes the newest row, so the fast path
@@ -1063,8 +1131,8 @@ impl<'m> Migrator<'m> {
                     .await?;
             }
             session.commit().await?;
-            if !transactional && dialect == Dialect::Postgres {
-                lock.release(session).await;
+            if !transactional {
+                lock.end_outside_transactions(session).await;
             }
             self.foreign_keys_on(session, &mut foreign_keys_off).await?;
             let duration = started.elapsed();
@@ -1095,8 +1163,8 @@ impl<'m> Migrator<'m> {
         let target = version.unwrap_or(0);
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let mut session = Session::acquire(pool).await?;
-        let mut lock = Lock::new(DB::DIALECT, &sql.table, self.timeout());
-        let mut result = self.enter(&mut session, &mut lock).await;
+        let mut lock = self.new_lock(&sql);
+        let mut result = self.enter(&mut session, &mut lock, pool).await;
         if result.is_ok() {
             result = self
                 .stamp(&mut session, &mut lock, &sql, &embedded, target)

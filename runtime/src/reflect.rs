@@ -109,6 +109,12 @@ fn action(rule: &str) -> Option<FkAction> {
     }
 }
 
+/// The lock table of `lock = "table"` beside the bookkeeping table `table`: strata's, not the
+/// user's schema.
+fn lock_table(table: &str) -> String {
+    crate::lock::lock_table_name(table)
+}
+
 async fn reflect_sqlite<DB: Backend>(
     conn: &mut DB::Connection,
     exclude: &str,
@@ -123,6 +129,8 @@ async fn reflect_sqlite<DB: Backend>(
              FROM sqlite_master m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' \
              ESCAPE '\\' AND m.name <> ",
             string(exclude),
+            " AND m.name <> ",
+            string(&lock_table(exclude)),
             " ORDER BY m.name"
         ),
         &[Text, Int],
@@ -281,6 +289,7 @@ async fn reflect_postgres<DB: Backend>(
     exclude: &str,
 ) -> Result<Vec<TableSnapshot>, Error> {
     use ValueKind::{Bool, Text};
+    let lock = lock_table(exclude);
     let exclude = string(exclude);
     let mut tables: BTreeMap<String, TableSnapshot> = BTreeMap::new();
     let names = query::<DB>(
@@ -291,7 +300,9 @@ async fn reflect_postgres<DB: Backend>(
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
              AND NOT c.relispartition AND c.relname <> ",
-            exclude
+            exclude,
+            " AND c.relname <> ",
+            string(&lock)
         ),
         &[Text],
     )
@@ -459,7 +470,9 @@ async fn reflect_mysql<DB: Backend>(
         sql!(Dialect::Mysql;
             "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> ",
-            string(exclude)
+            string(exclude),
+            " AND TABLE_NAME <> ",
+            string(&lock_table(exclude))
         ),
         &[Text],
     )

@@ -147,6 +147,18 @@ impl<DB: Backend> Session<DB> {
         Ok(())
     }
 
+    /// COMMIT, returning the driver's error; after a failure the transaction counts as open
+    /// until [`Session::rollback`].
+    pub async fn commit_raw(&mut self) -> Result<(), sqlx::Error> {
+        if !self.in_transaction {
+            return Ok(());
+        }
+        self.execute_raw(&RenderedSql::from_static("COMMIT"))
+            .await?;
+        self.in_transaction = false;
+        Ok(())
+    }
+
     /// Rolls back an open transaction. A failed ROLLBACK leaves `in_transaction` set, so the
     /// guard closes the connection.
     pub async fn rollback(&mut self) {

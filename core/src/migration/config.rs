@@ -2,12 +2,13 @@
 
 use std::borrow::Cow;
 
-use super::{ImportedFrom, MigrationsConfig, TransactionMode, VersionScheme};
+use super::{ImportedFrom, LockMode, MigrationsConfig, TransactionMode, VersionScheme};
 use crate::import::History;
 
 /// The keys `strata.toml` may have.
-pub const CONFIG_KEYS: [&str; 8] = [
+pub const CONFIG_KEYS: [&str; 9] = [
     "table",
+    "lock",
     "lock_timeout_secs",
     "transaction",
     "out_of_order",
@@ -75,6 +76,24 @@ pub fn parse_config(text: &str) -> Result<MigrationsConfig, Vec<String>> {
                 }
                 _ => Err(format!(
                     "`{key}` must be \"per-migration\" or \"all\", found {}",
+                    describe(value)
+                )),
+            },
+            "lock" => match value.as_str() {
+                Some("auto") => {
+                    config.lock = LockMode::Auto;
+                    Ok(())
+                }
+                Some("advisory") => {
+                    config.lock = LockMode::Advisory;
+                    Ok(())
+                }
+                Some("table") => {
+                    config.lock = LockMode::Table;
+                    Ok(())
+                }
+                _ => Err(format!(
+                    "`{key}` must be \"auto\", \"advisory\" or \"table\", found {}",
                     describe(value)
                 )),
             },
@@ -205,6 +224,7 @@ mod tests {
         let config = parse_config(
             r#"
             table = "schema_history"
+            lock = "table"
             lock_timeout_secs = 30
             transaction = "all"
             out_of_order = true
@@ -220,6 +240,7 @@ mod tests {
                 table: "schema_history".into(),
                 lock_timeout_secs: 30,
                 transaction: TransactionMode::All,
+                lock: LockMode::Table,
                 out_of_order: true,
                 versions: VersionScheme::Timestamp,
                 database_url_env: "APP_DATABASE_URL".into(),
@@ -227,7 +248,9 @@ mod tests {
                 imported: None,
             }
         );
-        let config = parse_config("transaction = \"per-migration\"\nversions = \"sequential\"");
+        let config = parse_config(
+            "transaction = \"per-migration\"\nversions = \"sequential\"\nlock = \"auto\"",
+        );
         assert_eq!(config, Ok(MigrationsConfig::DEFAULT));
     }
 
@@ -237,6 +260,7 @@ mod tests {
             r#"
             tabel = "x"
             lock_timeout_secs = -1
+            lock = "galera"
             transaction = "each"
             out_of_order = "yes"
             versions = 1
@@ -250,10 +274,11 @@ mod tests {
             errors,
             [
                 "`database_url_env` must be a string, found an array",
+                "`lock` must be \"auto\", \"advisory\" or \"table\", found \"galera\"",
                 "`lock_timeout_secs` must be a non-negative integer (seconds), found -1",
                 "`out_of_order` must be true or false, found \"yes\"",
                 "`require_down` must be true or false, found 1",
-                "unknown key `tabel`; the keys are `table`, `lock_timeout_secs`, `transaction`, \
+                "unknown key `tabel`; the keys are `table`, `lock`, `lock_timeout_secs`, `transaction`, \
                  `out_of_order`, `versions`, `database_url_env`, `require_down`, `imported`",
                 "`table` must not be empty",
                 "`transaction` must be \"per-migration\" or \"all\", found \"each\"",

@@ -68,6 +68,21 @@ pub enum TransactionMode {
     All,
 }
 
+/// How the migration lock is taken (`strata.toml` `lock`, `Migrator::lock_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockMode {
+    /// `table` on a MariaDB/MySQL server where `@@wsrep_on` is ON (a Galera node), else
+    /// `advisory` (the default).
+    #[default]
+    Auto,
+    /// The database's own lock: PostgreSQL advisory locks, MySQL `GET_LOCK`, SQLite's write
+    /// lock.
+    Advisory,
+    /// A leased row in the table `<bookkeeping table>_lock`, renewed while migrating: safe on
+    /// a Galera cluster, and for no-transaction migrations behind a transaction pooler.
+    Table,
+}
+
 /// How `strata new` numbers the next script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VersionScheme {
@@ -90,6 +105,8 @@ pub struct MigrationsConfig {
     pub lock_timeout_secs: u64,
     /// Transaction grouping (`per-migration`).
     pub transaction: TransactionMode,
+    /// How the migration lock is taken (`auto`).
+    pub lock: LockMode,
     /// Allow pending versions below the highest applied one (false).
     pub out_of_order: bool,
     /// Numbering of new scripts (`sequential`).
@@ -129,6 +146,7 @@ impl MigrationsConfig {
         table: Cow::Borrowed(DEFAULT_TABLE),
         lock_timeout_secs: 600,
         transaction: TransactionMode::PerMigration,
+        lock: LockMode::Auto,
         out_of_order: false,
         versions: VersionScheme::Sequential,
         database_url_env: Cow::Borrowed("DATABASE_URL"),

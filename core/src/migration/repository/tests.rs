@@ -394,7 +394,7 @@ fn bad_strata_toml_names_the_key() {
             &[Sqlite]
         ),
         [
-            "`strata.toml`: unknown key `lock_timeout`; the keys are `table`, \
+            "`strata.toml`: unknown key `lock_timeout`; the keys are `table`, `lock`, \
              `lock_timeout_secs`, `transaction`, `out_of_order`, `versions`, `database_url_env`, `require_down`, \
              `imported`",
             "`strata.toml`: `out_of_order` must be true or false, found 1",
