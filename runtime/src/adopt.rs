@@ -12,9 +12,9 @@ use std::cmp::Ordering;
 
 use strata_core::RenderedSql;
 use strata_core::import::{sqlx_checksum, version_numbers, version_order};
-use strata_core::{Dialect, History, head_digest};
+use strata_core::{Dialect, History};
 
-use super::{Embedded, Item, Migrator, read_state, table_exists};
+use super::{Embedded, Item, Migrator, read_state, table_exists, write_versions};
 use crate::backend::{Backend, Value, ValueKind};
 use crate::bookkeeping::Sql;
 use crate::error::Error;
@@ -305,27 +305,14 @@ impl<'m> Migrator<'m> {
         session
             .execute("rewriting the bookkeeping table", &sql.delete_all())
             .await?;
-        let mut rank = state.max_rank();
-        let mut written: Vec<(i64, &str)> = Vec::new();
-        for (_, item) in &items {
-            written.push((item.version, &item.up.checksum));
-            rank += 1;
-            let head = head_digest(written.iter().copied());
-            session
-                .execute(
-                    "recording an adopted version",
-                    &sql.insert_row(
-                        item.version,
-                        item.name,
-                        &item.up.checksum,
-                        rank,
-                        &head,
-                        0,
-                        true,
-                    ),
-                )
-                .await?;
-        }
+        write_versions(
+            session,
+            sql,
+            items.iter().map(|(_, item)| item),
+            state.max_rank(),
+            true,
+        )
+        .await?;
         session.commit().await?;
         Ok(items
             .into_iter()

@@ -50,6 +50,11 @@ struct Embedded<'a> {
 }
 
 impl<'a> Embedded<'a> {
+    /// The embedded versions up to and including `target`, ascending.
+    fn up_to(&self, target: i64) -> impl Iterator<Item = &Item<'a>> {
+        self.items.iter().filter(move |i| i.version <= target)
+    }
+
     fn new(migrations: &'a Migrations, dialect: Dialect) -> Self {
         let items = migrations
             .migrations
@@ -248,18 +253,17 @@ fn check_history(state: &State, embedded: &Embedded<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Records every embedded version up to `target` as applied (without running it), with ranks
-/// after `rank`; each row carries the head of the rows written so far.
-async fn write_versions<DB: Backend>(
+/// Records `items` (ascending) as applied without running them, with ranks after `rank`; each
+/// row carries the head of the rows written so far.
+async fn write_versions<'i, DB: Backend>(
     session: &mut Session<DB>,
     sql: &Sql,
-    embedded: &Embedded<'_>,
-    target: i64,
+    items: impl IntoIterator<Item = &'i Item<'i>>,
     mut rank: i64,
     success: bool,
 ) -> Result<(), Error> {
     let mut written: Vec<(i64, &str)> = Vec::new();
-    for item in embedded.items.iter().filter(|i| i.version <= target) {
+    for item in items {
         written.push((item.version, &item.up.checksum));
         rank += 1;
         let head = head_digest(written.iter().copied());
@@ -581,7 +585,7 @@ impl<'m> Migrator<'m> {
         session
             .execute("creating the bookkeeping table", &sql.create_table())
             .await?;
-        write_versions(session, sql, embedded, target, 0, false).await?;
+        write_versions(session, sql, embedded.up_to(target), 0, false).await?;
         crate::create::create_all_on::<DB>(session.connection(), schema).await?;
         session
             .execute("recording the versions", &sql.mark_all_success())
@@ -1206,7 +1210,7 @@ impl<'m> Migrator<'m> {
         session
             .execute("rewriting the bookkeeping table", &sql.delete_all())
             .await?;
-        write_versions(session, sql, embedded, target, state.max_rank(), true).await?;
+        write_versions(session, sql, embedded.up_to(target), state.max_rank(), true).await?;
         session.commit().await?;
         tracing::info!(target: "strata", version = target, forced = existed, "database put under version control");
         Ok(())
