@@ -219,7 +219,7 @@ impl Lock {
         }
         match (self.strategy, self.dialect) {
             (Strategy::Table, _) => self.claim_row(session, pool).await,
-            (Strategy::Advisory, Dialect::Mysql) => self.acquire(session).await,
+            (Strategy::Advisory, Dialect::Mysql) => self.acquire(session, true).await,
             (Strategy::Advisory, _) => Ok(()),
         }
     }
@@ -507,23 +507,36 @@ impl Lock {
                     ));
                 }
             }
-            if let Some((check, head)) = &self.done_when
-                && let Ok(rows) = session
-                    .fetch_raw(check, &[ValueKind::Text, ValueKind::Bool])
-                    .await
-                && rows.first().is_some_and(|row| {
-                    row.first().and_then(|v| v.as_text()) == Some(head.as_str())
-                        && row.get(1).and_then(|v| v.as_bool()) == Some(true)
-                })
-            {
-                tracing::debug!(target: "strata", "up to date while waiting for the lock row");
-                self.found_done = true;
+            if self.up_to_date_while_waiting(session).await {
                 return Ok(());
             }
             if !backoff.wait().await {
                 return Err(self.row_timeout_error(session, started).await);
             }
         }
+    }
+
+    /// Between polls for the lock [`Lock::enter`] takes: whether another upgrader has meanwhile
+    /// brought the database up to date (the fast path's statement returns the wanted head with
+    /// success). If so, [`Lock::found_up_to_date`] says so and nothing is held.
+    async fn up_to_date_while_waiting<DB: Backend>(&mut self, session: &mut Session<DB>) -> bool {
+        let Some((check, head)) = &self.done_when else {
+            return false;
+        };
+        let done = session
+            .fetch_raw(check, &[ValueKind::Text, ValueKind::Bool])
+            .await
+            .is_ok_and(|rows| {
+                rows.first().is_some_and(|row| {
+                    row.first().and_then(|v| v.as_text()) == Some(head.as_str())
+                        && row.get(1).and_then(|v| v.as_bool()) == Some(true)
+                })
+            });
+        if done {
+            tracing::debug!(target: "strata", "up to date while waiting for the lock");
+            self.found_done = true;
+        }
+        done
     }
 
     /// The lock-timeout error of table mode, naming the holder and when its lease ends.
@@ -701,7 +714,7 @@ impl Lock {
             return Ok(false);
         }
         session.rollback().await;
-        self.acquire(session).await?;
+        self.acquire(session, false).await?;
         Ok(true)
     }
 
@@ -715,7 +728,13 @@ impl Lock {
 
     /// Takes the session lock, polling until the lock timeout (PostgreSQL, MySQL; SQLite has
     /// none). Re-entrant per session: every successful call needs one [`Lock::release`].
-    async fn acquire<DB: Backend>(&mut self, session: &mut Session<DB>) -> Result<(), Error> {
+    /// `stop_when_done` (only for the lock of a whole upgrade): stop waiting, holding nothing,
+    /// once another upgrader has brought the database up to date.
+    async fn acquire<DB: Backend>(
+        &mut self,
+        session: &mut Session<DB>,
+        stop_when_done: bool,
+    ) -> Result<(), Error> {
         let started = Instant::now();
         let mut backoff = Backoff::until(started, self.timeout);
         let sql = match self.dialect {
@@ -753,6 +772,9 @@ impl Lock {
                 return Ok(());
             }
             session.session_locks -= 1;
+            if stop_when_done && self.up_to_date_while_waiting(session).await {
+                return Ok(());
+            }
             if !backoff.wait().await {
                 return Err(self.timeout_error(started));
             }

@@ -231,3 +231,71 @@ async fn sqlite_waits_for_a_running_no_transaction_migration() {
     );
     db.close().await;
 }
+
+/// MySQL's `GET_LOCK` is polled: between polls a waiting upgrader reads the fast path's head,
+/// and once another upgrader has brought the database up to date it returns at once, holding
+/// nothing, instead of waiting for the lock (here held until after it returns).
+#[cfg(feature = "mysql")]
+#[tokio::test]
+async fn mysql_waiter_returns_once_another_upgrader_is_done() {
+    let (Some(target), Some(done)) = (
+        strata_runtime::testing::mysql().await,
+        strata_runtime::testing::mysql().await,
+    ) else {
+        return;
+    };
+    let m = repo(&[(1, "a", "CREATE TABLE a (id INTEGER PRIMARY KEY);", None)]);
+    // What "another upgrader" leaves behind: the same bookkeeping, made in a second database.
+    strata_runtime::upgrade(&done.pool, &m).await.unwrap();
+    let done_name = query(&done.pool, "SELECT DATABASE()").await.remove(0);
+
+    let mut holder = target.pool.acquire().await.unwrap();
+    let name = query(
+        &target.pool,
+        "SELECT CONCAT('strata:', LEFT(SHA2(CONCAT(DATABASE(), '.', 'strata_migrations'), 256), 57))",
+    )
+    .await
+    .remove(0);
+    let taken =
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT GET_LOCK('{name}', 0)")))
+            .fetch_one(&mut *holder)
+            .await
+            .unwrap();
+    assert_eq!(taken, 1);
+
+    let waiter = {
+        let pool = target.pool.clone();
+        let m = m.clone();
+        tokio::spawn(async move {
+            Migrator::new(&m)
+                .lock_timeout(Duration::from_secs(600))
+                .upgrade(&pool)
+                .await
+        })
+    };
+    // The waiter cannot finish while the lock is held and nothing is done (no outside event
+    // shows that it waits: a span long enough for a loaded machine to reach the wait).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        !waiter.is_finished(),
+        "the waiter did not wait for the lock"
+    );
+    for statement in [
+        format!("CREATE TABLE strata_migrations LIKE `{done_name}`.strata_migrations"),
+        format!("INSERT INTO strata_migrations SELECT * FROM `{done_name}`.strata_migrations"),
+        "CREATE TABLE a (id INTEGER PRIMARY KEY)".to_string(),
+    ] {
+        execute(&target.pool, sqlx::AssertSqlSafe(statement)).await;
+    }
+    // Far below the lock timeout: without the check it would wait for the lock 600 s.
+    let report = tokio::time::timeout(Duration::from_secs(60), waiter)
+        .await
+        .expect("the waiter kept waiting for the lock after the database was up to date")
+        .unwrap()
+        .unwrap();
+    assert!(report.is_empty(), "{report:?}");
+    sqlx::query("SELECT RELEASE_ALL_LOCKS()")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+}
