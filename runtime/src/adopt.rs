@@ -270,14 +270,7 @@ impl<'m> Migrator<'m> {
         if !mysql {
             lock.begin(session).await?;
         }
-        let existed = table_exists(session, sql).await?;
-        if existed && !self.force {
-            let current = read_state(session, sql).await?.version();
-            return Err(Error::AlreadyUnderControl {
-                table: sql.table.clone(),
-                current,
-            });
-        }
+        let existed = self.refuse_if_under_control(session, sql).await?;
         let table = history.table();
         if !table_exists(session, &Sql::new(DB::DIALECT, table)).await? {
             return Err(AdoptError::NoHistory { history, table }.into());

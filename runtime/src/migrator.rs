@@ -1178,6 +1178,24 @@ impl<'m> Migrator<'m> {
         result
     }
 
+    /// Whether the bookkeeping table exists; an error naming the current version when it does,
+    /// unless forced (`version_control` and `adopt` only take over an uncontrolled database).
+    async fn refuse_if_under_control<DB: Backend>(
+        &self,
+        session: &mut Session<DB>,
+        sql: &Sql,
+    ) -> Result<bool, Error> {
+        let existed = table_exists(session, sql).await?;
+        if existed && !self.force {
+            let current = read_state(session, sql).await?.version();
+            return Err(Error::AlreadyUnderControl {
+                table: sql.table.clone(),
+                current,
+            });
+        }
+        Ok(existed)
+    }
+
     async fn stamp<DB: Backend>(
         &self,
         session: &mut Session<DB>,
@@ -1190,14 +1208,7 @@ impl<'m> Migrator<'m> {
         if !mysql {
             lock.begin(session).await?;
         }
-        let existed = table_exists(session, sql).await?;
-        if existed && !self.force {
-            let current = read_state(session, sql).await?.version();
-            return Err(Error::AlreadyUnderControl {
-                table: sql.table.clone(),
-                current,
-            });
-        }
+        let existed = self.refuse_if_under_control(session, sql).await?;
         if !existed {
             session
                 .execute("creating the bookkeeping table", &sql.create_table())
