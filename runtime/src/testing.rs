@@ -245,6 +245,31 @@ fn failed(step: impl Into<String>) -> impl FnOnce(sqlx::Error) -> FreshDatabaseE
     move |source| FreshDatabaseError { step, source }
 }
 
+/// A pool on the database `name` just created on the server at `admin_url`, which it drops when
+/// done; dropped at once when it cannot be reached.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn connect_created<DB: Backend>(
+    admin_url: &str,
+    name: String,
+) -> Result<TestDatabase<DB>, FreshDatabaseError> {
+    let url = with_database(admin_url, &name);
+    let cleanup = Cleanup::ServerDatabase {
+        admin_url: admin_url.to_owned(),
+        name: name.clone(),
+    };
+    match sqlx::Pool::<DB>::connect(&url).await {
+        Ok(pool) => Ok(TestDatabase {
+            pool,
+            url,
+            cleanup: Some(cleanup),
+        }),
+        Err(e) => {
+            run_cleanup(cleanup).await;
+            Err(failed(format!("cannot connect to the new database {name}"))(e))
+        }
+    }
+}
+
 /// A fresh database named by [`unique_database_name`] on the PostgreSQL server at `admin_url`
 /// (its database part is replaced), dropped with the returned value. The first call in a
 /// process sweeps stale test databases from the server.
@@ -265,22 +290,7 @@ pub async fn postgres_on(
         .await;
     let _ = admin.close().await;
     created.map_err(failed(format!("cannot create the database {name}")))?;
-    let url = with_database(admin_url, &name);
-    let cleanup = Cleanup::ServerDatabase {
-        admin_url: admin_url.to_owned(),
-        name: name.clone(),
-    };
-    match sqlx::PgPool::connect(&url).await {
-        Ok(pool) => Ok(TestDatabase {
-            pool,
-            url,
-            cleanup: Some(cleanup),
-        }),
-        Err(e) => {
-            run_cleanup(cleanup).await;
-            Err(failed(format!("cannot connect to the new database {name}"))(e))
-        }
-    }
+    connect_created(admin_url, name).await
 }
 
 /// A fresh database named by [`unique_database_name`] on the MySQL/MariaDB server at
@@ -303,22 +313,7 @@ pub async fn mysql_on(admin_url: &str) -> Result<TestDatabase<sqlx::MySql>, Fres
     .await;
     let _ = admin.close().await;
     created.map_err(failed(format!("cannot create the database {name}")))?;
-    let url = with_database(admin_url, &name);
-    let cleanup = Cleanup::ServerDatabase {
-        admin_url: admin_url.to_owned(),
-        name: name.clone(),
-    };
-    match sqlx::MySqlPool::connect(&url).await {
-        Ok(pool) => Ok(TestDatabase {
-            pool,
-            url,
-            cleanup: Some(cleanup),
-        }),
-        Err(e) => {
-            run_cleanup(cleanup).await;
-            Err(failed(format!("cannot connect to the new database {name}"))(e))
-        }
-    }
+    connect_created(admin_url, name).await
 }
 
 /// A fresh in-memory SQLite database: one connection that is never closed by the pool (each
