@@ -168,6 +168,7 @@ pub trait Backend: sqlx::Database + sealed::Sealed {
 }
 
 /// A value none of the decodings accepted, named by its database type.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 fn unreadable<'r, V: sqlx::ValueRef<'r>>(raw: &V) -> Value {
     use sqlx::TypeInfo as _;
     Value::Unreadable(format!("a value of type {}", raw.type_info().name()))
@@ -175,6 +176,7 @@ fn unreadable<'r, V: sqlx::ValueRef<'r>>(raw: &V) -> Value {
 
 /// Decodes column `index` of `row` as `kind`, trying the Rust types sqlx accepts for the
 /// column types the backend may report.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 macro_rules! decode_column {
     ($row:expr, $index:expr, $kind:expr, ints: [$($int:ty),*], texts: [$($text:ty),*]) => {{
         use sqlx::Row as _;
