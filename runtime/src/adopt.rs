@@ -14,7 +14,7 @@ use strata_core::RenderedSql;
 use strata_core::import::{sqlx_checksum, version_numbers, version_order};
 use strata_core::{Dialect, History};
 
-use super::{Embedded, Item, Migrator, read_state, table_exists, write_versions};
+use super::{Embedded, Item, Migrator, rewrite_bookkeeping, table_exists};
 use crate::backend::{Backend, Value, ValueKind};
 use crate::bookkeeping::Sql;
 use crate::error::Error;
@@ -286,27 +286,14 @@ impl<'m> Migrator<'m> {
         let applied = self.applied_versions(history, rows, embedded)?;
         let items = self.map_versions(history, &applied, embedded)?;
 
-        if !existed {
-            session
-                .execute("creating the bookkeeping table", &sql.create_table())
-                .await?;
-        }
-        if mysql {
-            lock.begin(session).await?;
-        }
-        let state = read_state(session, sql).await?;
-        session
-            .execute("rewriting the bookkeeping table", &sql.delete_all())
-            .await?;
-        write_versions(
+        rewrite_bookkeeping(
             session,
+            lock,
             sql,
+            existed,
             items.iter().map(|(_, item)| item),
-            state.max_rank(),
-            true,
         )
         .await?;
-        session.commit().await?;
         Ok(items
             .into_iter()
             .map(|(source_version, item)| AdoptedVersion {

@@ -327,6 +327,32 @@ async fn bookkeeping_transaction<DB: Backend>(
     }
 }
 
+/// Makes the bookkeeping table exactly `items`, applied (creating the table when `existed` is
+/// false), and commits: `version_control` and `adopt`, with the lock's transaction open except
+/// on MySQL, where the table's DDL commits and the lock's transaction starts after it.
+async fn rewrite_bookkeeping<'i, DB: Backend>(
+    session: &mut Session<DB>,
+    lock: &Lock,
+    sql: &Sql,
+    existed: bool,
+    items: impl IntoIterator<Item = &'i Item<'i>>,
+) -> Result<(), Error> {
+    if !existed {
+        session
+            .execute("creating the bookkeeping table", &sql.create_table())
+            .await?;
+    }
+    if DB::DIALECT == Dialect::Mysql {
+        lock.begin(session).await?;
+    }
+    let state = read_state(session, sql).await?;
+    session
+        .execute("rewriting the bookkeeping table", &sql.delete_all())
+        .await?;
+    write_versions(session, sql, items, state.max_rank(), true).await?;
+    session.commit().await
+}
+
 /// Best effort: marks the started row as failed, so a waiting SQLite upgrader reports it at
 /// once instead of waiting for it to finish. The row stays incomplete either way.
 async fn record_failure<DB: Backend>(session: &mut Session<DB>, sql: &Sql, version: i64) {
@@ -1209,20 +1235,7 @@ impl<'m> Migrator<'m> {
             lock.begin(session).await?;
         }
         let existed = self.refuse_if_under_control(session, sql).await?;
-        if !existed {
-            session
-                .execute("creating the bookkeeping table", &sql.create_table())
-                .await?;
-        }
-        if mysql {
-            lock.begin(session).await?;
-        }
-        let state = read_state(session, sql).await?;
-        session
-            .execute("rewriting the bookkeeping table", &sql.delete_all())
-            .await?;
-        write_versions(session, sql, embedded.up_to(target), state.max_rank(), true).await?;
-        session.commit().await?;
+        rewrite_bookkeeping(session, lock, sql, existed, embedded.up_to(target)).await?;
         tracing::info!(target: "strata", version = target, forced = existed, "database put under version control");
         Ok(())
     }
