@@ -104,7 +104,7 @@ async fn slow_statement_running<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) -
         Dialect::Postgres => {
             ints(
                 pool,
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()",
             )
             .await[0]
                 == 1
@@ -288,7 +288,7 @@ async fn connection_dropped_by_the_server<DB: Backend>(pool: &sqlx::Pool<DB>, ur
     assert!(running.is_some(), "migration 2 never started");
     let kill = match DB::DIALECT {
         Dialect::Postgres => {
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()".to_string()
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()".to_string()
         }
         _ => {
             let id = ints(

@@ -24,8 +24,8 @@ pub use dialect::Dialect;
 pub use diff::{DiffOptions, Plan, Warning, diff, diff_with};
 pub use import::History;
 pub use migration::{
-    LockMode, Migration, Migrations, MigrationsConfig, Script, TransactionMode, checksum,
-    head_digest,
+    HeadHasher, LockMode, Migration, Migrations, MigrationsConfig, Script, TransactionMode,
+    checksum, head_digest,
 };
 pub use migration::{RepositoryError, VersionScheme};
 pub use rendered::RenderedSql;

@@ -101,6 +101,16 @@ impl RenderedSql {
         statements(sql, dialect)
     }
 
+    /// `statements` as one text, each ended by `;` and a line break: sent in one round trip.
+    pub fn batch<'a>(statements: impl IntoIterator<Item = &'a RenderedSql>) -> Self {
+        let mut out = String::new();
+        for statement in statements {
+            out.push_str(statement.as_str());
+            out.push_str(";\n");
+        }
+        RenderedSql(Cow::Owned(out))
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -109,6 +109,23 @@ pub trait Backend: sqlx::Database + sealed::Sealed {
         Self::execute_audited(conn, audited(sql))
     }
 
+    /// Sends `sql`, several statements, in one round trip; on failure also returns how many
+    /// statements completed before the one that failed.
+    #[doc(hidden)]
+    fn execute_batch<'c>(
+        conn: &'c mut Self::Connection,
+        sql: &'c RenderedSql,
+    ) -> BoxFuture<'c, Result<(), (usize, sqlx::Error)>> {
+        Self::execute_batch_audited(conn, audited(sql))
+    }
+
+    /// [`Backend::execute_batch`] for SQL that passed sqlx's audit.
+    #[doc(hidden)]
+    fn execute_batch_audited<'c>(
+        conn: &'c mut Self::Connection,
+        sql: sqlx::SqlStr,
+    ) -> BoxFuture<'c, Result<(), (usize, sqlx::Error)>>;
+
     /// Sends one query with the simple protocol and decodes each row's columns as `kinds` says.
     #[doc(hidden)]
     fn fetch<'c>(
@@ -256,6 +273,25 @@ macro_rules! impl_backend {
                 Box::pin(async move {
                     let done = sqlx::raw_sql(sql).execute(&mut *conn).await?;
                     Ok(done.rows_affected())
+                })
+            }
+
+            fn execute_batch_audited<'c>(
+                conn: &'c mut Self::Connection,
+                sql: sqlx::SqlStr,
+            ) -> BoxFuture<'c, Result<(), (usize, sqlx::Error)>> {
+                Box::pin(async move {
+                    use futures_util::TryStreamExt as _;
+                    let mut done = 0;
+                    let mut results = sqlx::raw_sql(sql).fetch_many(&mut *conn);
+                    loop {
+                        match results.try_next().await {
+                            Ok(Some(sqlx::Either::Left(_))) => done += 1,
+                            Ok(Some(sqlx::Either::Right(_))) => {}
+                            Ok(None) => return Ok(()),
+                            Err(error) => return Err((done, error)),
+                        }
+                    }
                 })
             }
 

@@ -3,7 +3,7 @@
 //! produces itself (versions, hex checksums, migration names), never from raw user text.
 
 use strata_core::rendered::{ident, string};
-use strata_core::{Dialect, RenderedSql, head_digest, sql};
+use strata_core::{Dialect, HeadHasher, RenderedSql, head_digest, sql};
 
 use crate::backend::{Value, ValueKind};
 use crate::error::Error;
@@ -31,8 +31,10 @@ pub(crate) const FAILED_MS: i64 = -1;
 /// The bookkeeping table as read under the lock.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct State {
-    /// Rows in version order.
+    /// Rows in version order (as read; [`State::record`] appends).
     pub rows: Vec<Row>,
+    /// The head of the first `.0` rows; rows only grow, through [`State::record`].
+    running: Option<(usize, HeadHasher)>,
 }
 
 impl State {
@@ -56,6 +58,52 @@ impl State {
             .map(|r| r.version)
             .max()
             .unwrap_or(0)
+    }
+
+    /// The head of these rows plus `(version, checksum)`: hashed on from the running head
+    /// when `version` is above every row, so applying N migrations stays linear.
+    pub fn head_with_next(&mut self, version: i64, checksum: &str) -> String {
+        let mut next = self.running().clone();
+        if next.push(version, checksum) {
+            next.digest()
+        } else {
+            self.head_with(Some((version, checksum)), None)
+        }
+    }
+
+    /// The head of these rows.
+    pub fn head(&mut self) -> String {
+        self.running().digest()
+    }
+
+    /// The running head, rebuilt from the rows when they have grown past it.
+    fn running(&mut self) -> &HeadHasher {
+        let fresh = matches!(&self.running, Some((covered, _)) if *covered == self.rows.len());
+        if !fresh {
+            let mut rows: Vec<(i64, &str)> = self
+                .rows
+                .iter()
+                .map(|r| (r.version, r.checksum.as_str()))
+                .collect();
+            rows.sort_by_key(|(version, _)| *version);
+            let mut running = HeadHasher::default();
+            for (version, checksum) in rows {
+                running.push(version, checksum);
+            }
+            self.running = Some((self.rows.len(), running));
+        }
+        &self.running.get_or_insert_default().1
+    }
+
+    /// Adds a row just written, carrying the running head forward.
+    pub fn record(&mut self, row: Row) {
+        if let Some((covered, running)) = &mut self.running
+            && *covered == self.rows.len()
+            && running.push(row.version, &row.checksum)
+        {
+            *covered += 1;
+        }
+        self.rows.push(row);
     }
 
     /// The head of these rows plus `extra`, minus `without`.
@@ -267,7 +315,10 @@ impl Sql {
                 })
             })
             .collect::<Result<_, Error>>()?;
-        Ok(State { rows })
+        Ok(State {
+            rows,
+            running: None,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]

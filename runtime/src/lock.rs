@@ -68,6 +68,9 @@ pub(crate) struct Lock {
     done_when: Option<(RenderedSql, String)>,
     /// The wait for the lock row ended because the database became up to date.
     found_done: bool,
+    /// SQLite, once [`Lock::enter`] has set it: the busy timeout in force during the
+    /// operation (0 while polling for the lock).
+    busy_timeout_ms: Option<i64>,
 }
 
 /// The SQLite busy timeout, as [`Session::change_setting`] names it.
@@ -143,6 +146,7 @@ impl Lock {
             lost: Arc::new(AtomicBool::new(false)),
             done_when: None,
             found_done: false,
+            busy_timeout_ms: None,
         }
     }
 
@@ -259,23 +263,27 @@ impl Lock {
 
     /// SQLite: the busy timeout is capped at the lock timeout (strata retries `SQLITE_BUSY`
     /// itself until then), and put back to the value read here by
-    /// [`Session::restore_settings`].
-    async fn cap_busy_timeout<DB: Backend>(&self, session: &mut Session<DB>) -> Result<(), Error> {
+    /// [`Session::restore_settings`]. Registered as changed even when under the cap: waits for
+    /// the write lock set it to 0 while they poll.
+    async fn cap_busy_timeout<DB: Backend>(
+        &mut self,
+        session: &mut Session<DB>,
+    ) -> Result<(), Error> {
         if self.dialect != Dialect::Sqlite {
             return Ok(());
         }
         let read = RenderedSql::from_static(BUSY_TIMEOUT);
         let busy_ms = session.fetch_int("reading the busy timeout", &read).await?;
         let cap = i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX);
-        if busy_ms > cap {
-            session
-                .change_setting(
-                    BUSY_TIMEOUT,
-                    sql!(self.dialect; "PRAGMA busy_timeout = ", busy_ms),
-                    &sql!(self.dialect; "PRAGMA busy_timeout = ", cap),
-                )
-                .await?;
-        }
+        let effective = busy_ms.min(cap);
+        session
+            .change_setting(
+                BUSY_TIMEOUT,
+                sql!(self.dialect; "PRAGMA busy_timeout = ", busy_ms),
+                &sql!(self.dialect; "PRAGMA busy_timeout = ", effective),
+            )
+            .await?;
+        self.busy_timeout_ms = Some(effective);
         Ok(())
     }
 
@@ -520,6 +528,12 @@ impl Lock {
     /// brought the database up to date (the fast path's statement returns the wanted head with
     /// success). If so, [`Lock::found_up_to_date`] says so and nothing is held.
     async fn up_to_date_while_waiting<DB: Backend>(&mut self, session: &mut Session<DB>) -> bool {
+        self.found_done = self.is_up_to_date(session).await;
+        self.found_done
+    }
+
+    /// Whether the [`Lock::done_when`] statement returns the wanted head with success.
+    async fn is_up_to_date<DB: Backend>(&self, session: &mut Session<DB>) -> bool {
         let Some((check, head)) = &self.done_when else {
             return false;
         };
@@ -534,7 +548,6 @@ impl Lock {
             });
         if done {
             tracing::debug!(target: "strata", "up to date while waiting for the lock");
-            self.found_done = true;
         }
         done
     }
@@ -627,75 +640,150 @@ impl Lock {
         Ok(())
     }
 
+    /// Whether [`Lock::enter`] took a lock that lasts the whole operation (MySQL `GET_LOCK`,
+    /// the lock row), so nobody else writes the bookkeeping table until [`Lock::leave`].
+    pub fn held_for_operation(&self) -> bool {
+        self.row_held || (self.dialect == Dialect::Mysql && self.strategy == Strategy::Advisory)
+    }
+
     /// Starts a transaction that holds the migration lock.
     pub async fn begin<DB: Backend>(&self, session: &mut Session<DB>) -> Result<(), Error> {
+        self.take(session, false).await.map(drop)
+    }
+
+    /// [`Lock::begin`], except that while it waits it also checks the [`Lock::done_when`]
+    /// statement: `Ok(false)`, with no transaction open, once another upgrader has brought the
+    /// database up to date.
+    pub async fn begin_unless_done<DB: Backend>(
+        &self,
+        session: &mut Session<DB>,
+    ) -> Result<bool, Error> {
+        self.take(session, true).await
+    }
+
+    async fn take<DB: Backend>(
+        &self,
+        session: &mut Session<DB>,
+        stop_when_done: bool,
+    ) -> Result<bool, Error> {
         let started = Instant::now();
-        let mut backoff = Backoff::until(started, self.timeout);
         match self.dialect {
             Dialect::Postgres => {
-                // Whatever the server's default_transaction_isolation: under REPEATABLE READ
-                // or SERIALIZABLE the polling statement would take the snapshot, and the state
-                // read once the lock is won would miss what the previous holder committed.
-                let begin = RenderedSql::from_static("BEGIN ISOLATION LEVEL READ COMMITTED");
-                session.begin_raw(&begin).await.map_err(|e| {
-                    crate::session::database_error("starting a transaction", begin.as_str(), e)
-                })?;
+                let mut backoff = Backoff::until(started, self.timeout);
+                // BEGIN ISOLATION LEVEL READ COMMITTED whatever the server's
+                // default_transaction_isolation: under REPEATABLE READ or SERIALIZABLE the
+                // polling statement would take the snapshot, and the state read once the lock
+                // is won would miss what the previous holder committed.
                 // The check interval has the server notice a vanished client within a second,
                 // so a killed upgrader's statement is cancelled and its lock freed: SET LOCAL,
                 // which ends with the transaction (behind a transaction pooler a session-level
                 // SET would land on another client's connection), and only on PostgreSQL 14+,
-                // which knows the name. In advisory mode, in the lock's round trip.
+                // which knows the name. BEGIN and the lock share one round trip; a waiter
+                // rolls back between polls, so it pins no server connection of a pooler while
+                // it sleeps.
                 let check_interval = "(SELECT set_config('client_connection_check_interval', '1s', true) WHERE current_setting('server_version_num')::int >= 140000)";
                 let take = match self.strategy {
                     Strategy::Advisory => sql!(self.dialect;
-                        "SELECT pg_try_advisory_xact_lock(", &self.pg_key(), "), ", check_interval
+                        "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_try_advisory_xact_lock(", &self.pg_key(), "), ", check_interval
                     ),
-                    Strategy::Table => sql!(self.dialect; "SELECT TRUE, ", check_interval),
+                    Strategy::Table => sql!(self.dialect;
+                        "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT TRUE, ", check_interval
+                    ),
                 };
                 loop {
-                    let rows = match session
-                        .fetch("taking the migration lock", &take, &[ValueKind::Bool])
-                        .await
-                    {
+                    let rows = match session.begin_fetch(&take, &[ValueKind::Bool]).await {
                         Ok(rows) => rows,
                         Err(e) => {
                             session.rollback().await;
-                            return Err(e);
+                            return Err(crate::session::database_error(
+                                "taking the migration lock",
+                                take.as_str(),
+                                e,
+                            ));
                         }
                     };
                     if first_bool(&rows) {
                         tracing::debug!(target: "strata", waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
-                        return Ok(());
+                        return Ok(true);
+                    }
+                    session.rollback().await;
+                    if stop_when_done && self.is_up_to_date(session).await {
+                        return Ok(false);
                     }
                     if !backoff.wait().await {
-                        session.rollback().await;
                         return Err(self.timeout_error(started));
                     }
                 }
             }
-            Dialect::Sqlite => loop {
+            Dialect::Sqlite => {
+                // Polled here rather than in SQLite's busy handler, which sleeps up to 100 ms
+                // between tries, the same for every waiter, and cannot check whether the work
+                // is done: the busy timeout is 0 for the BEGIN only (the holder's COMMIT still
+                // waits for readers as configured).
+                let mut backoff = Backoff::in_process(started, self.timeout);
                 let begin = RenderedSql::from_static("BEGIN IMMEDIATE");
-                match session.begin_raw(&begin).await {
-                    Ok(()) => return Ok(()),
-                    Err(e) if DB::is_busy(&e) => {
-                        if !backoff.wait().await {
-                            return Err(self.timeout_error(started));
+                // Without [`Lock::enter`] the setting is not registered for restoring: the
+                // busy handler waits, as configured.
+                let restore = self
+                    .busy_timeout_ms
+                    .map(|ms| sql!(self.dialect; "PRAGMA busy_timeout = ", ms));
+                let no_wait = RenderedSql::from_static("PRAGMA busy_timeout = 0");
+                let mut waiting = false;
+                loop {
+                    match session.begin_raw(&begin).await {
+                        Ok(()) => {
+                            if waiting && let Some(restore) = &restore {
+                                session
+                                    .execute("restoring the busy timeout", restore)
+                                    .await?;
+                            }
+                            return Ok(true);
+                        }
+                        Err(e) if DB::is_busy(&e) => {
+                            if !waiting && restore.is_some() {
+                                session
+                                    .execute("polling for the write lock", &no_wait)
+                                    .await?;
+                                waiting = true;
+                            }
+                            let done = stop_when_done && self.is_up_to_date(session).await;
+                            let expired = !done && !backoff.wait().await;
+                            if (done || expired)
+                                && waiting
+                                && let Some(restore) = &restore
+                            {
+                                session
+                                    .execute("restoring the busy timeout", restore)
+                                    .await?;
+                            }
+                            if done {
+                                return Ok(false);
+                            }
+                            if expired {
+                                return Err(self.timeout_error(started));
+                            }
+                        }
+                        Err(e) => {
+                            if waiting && let Some(restore) = &restore {
+                                session
+                                    .execute("restoring the busy timeout", restore)
+                                    .await?;
+                            }
+                            return Err(crate::session::database_error(
+                                "taking the migration lock",
+                                begin.as_str(),
+                                e,
+                            ));
                         }
                     }
-                    Err(e) => {
-                        return Err(crate::session::database_error(
-                            "taking the migration lock",
-                            begin.as_str(),
-                            e,
-                        ));
-                    }
                 }
-            },
+            }
             Dialect::Mysql => {
                 let begin = RenderedSql::from_static("BEGIN");
                 session.begin_raw(&begin).await.map_err(|e| {
                     crate::session::database_error("starting a transaction", begin.as_str(), e)
-                })
+                })?;
+                Ok(true)
             }
         }
     }

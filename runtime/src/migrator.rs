@@ -160,6 +160,26 @@ async fn read_state<DB: Backend>(session: &mut Session<DB>, sql: &Sql) -> Result
     sql.parse_rows(rows)
 }
 
+/// Whether the head row (the fast path's read) is `head`, applied: nobody has written the
+/// table since this upgrader left it so.
+async fn head_is<DB: Backend>(
+    session: &mut Session<DB>,
+    sql: &Sql,
+    head: &str,
+) -> Result<bool, Error> {
+    let rows = session
+        .fetch(
+            "reading the bookkeeping table",
+            &sql.select_head(),
+            Sql::HEAD_KINDS,
+        )
+        .await?;
+    Ok(rows.first().is_some_and(|row| {
+        row.first().and_then(|v| v.as_text()) == Some(head)
+            && row.get(1).and_then(|v| v.as_bool()) == Some(true)
+    }))
+}
+
 async fn table_exists<DB: Backend>(session: &mut Session<DB>, sql: &Sql) -> Result<bool, Error> {
     let rows = session
         .fetch(
@@ -199,26 +219,49 @@ async fn run_script<DB: Backend>(
             });
         }
     };
-    for (index, (statement, rendered)) in list.iter().enumerate() {
-        if let Err(source) = session.execute_raw(rendered).await {
-            let (message, code) = database_message(&source);
-            if transactional {
-                session.rollback().await;
+    // In one round trip inside a transaction, where a failure undoes the whole script anyway.
+    // Outside one, a statement at a time: PostgreSQL would run a multi-statement query as one
+    // implicit transaction, and MySQL runs the rest of one even after its client has died, so
+    // a killed upgrader would not stop at the statement it was in.
+    let batch = transactional && list.len() > 1;
+    let failure = if batch {
+        session
+            .execute_batch(&RenderedSql::batch(
+                list.iter().map(|(_, rendered)| rendered),
+            ))
+            .await
+            // A statement that returns several results (a MySQL CALL) can overcount.
+            .map_err(|(done, source)| (done.min(list.len() - 1), source))
+            .err()
+    } else {
+        let mut failure = None;
+        for (index, (_, rendered)) in list.iter().enumerate() {
+            if let Err(source) = session.execute_raw(rendered).await {
+                failure = Some((index, source));
+                break;
             }
-            return Err(Error::MigrationFailed {
-                version: item.version,
-                file: script.file.to_string(),
-                down,
-                ordinal: index + 1,
-                statement: statement.first_line_shortened(),
-                took_effect: if transactional { 0 } else { index },
-                rolled_back: transactional,
-                previous,
-                message,
-                code,
-                source,
-            });
         }
+        failure
+    };
+    if let Some((index, source)) = failure {
+        let (statement, _) = &list[index];
+        let (message, code) = database_message(&source);
+        if transactional {
+            session.rollback().await;
+        }
+        return Err(Error::MigrationFailed {
+            version: item.version,
+            file: script.file.to_string(),
+            down,
+            ordinal: index + 1,
+            statement: statement.first_line_shortened(),
+            took_effect: if transactional { 0 } else { index },
+            rolled_back: transactional,
+            previous,
+            message,
+            code,
+            source,
+        });
     }
     Ok(())
 }
@@ -494,18 +537,32 @@ impl<'m> Migrator<'m> {
         create: Option<&strata_core::Schema>,
     ) -> Result<Report, Error> {
         let started = Instant::now();
-        let embedded = Embedded::new(self.migrations, DB::DIALECT);
-        let latest = embedded.latest().unwrap_or(0);
+        // Listed only when needed: a start with nothing pending reads one embedded head.
+        let mut embedded = None;
+        let latest = self
+            .migrations
+            .migrations
+            .iter()
+            .rev()
+            .find(|m| m.up(DB::DIALECT).is_some())
+            .map_or(0, |m| m.version);
         let target = match target {
-            Some(v) if embedded.get(v).is_none() => return Err(embedded.unknown_target(v)),
-            Some(v) => v,
+            Some(v) => {
+                let listed = embedded.insert(Embedded::new(self.migrations, DB::DIALECT));
+                if listed.get(v).is_none() {
+                    return Err(listed.unknown_target(v));
+                }
+                v
+            }
             None => latest,
         };
         let sql = Sql::new(DB::DIALECT, self.table_name());
         let binary_head = if target == latest {
             self.migrations.head(DB::DIALECT).to_string()
         } else {
-            embedded.head_up_to(target)
+            embedded
+                .get_or_insert_with(|| Embedded::new(self.migrations, DB::DIALECT))
+                .head_up_to(target)
         };
         let mut session = Session::acquire(pool).await?;
 
@@ -540,6 +597,7 @@ impl<'m> Migrator<'m> {
         }
 
         tracing::info!(target: "strata", target_version = target, "migrations pending: taking the migration lock");
+        let embedded = embedded.unwrap_or_else(|| Embedded::new(self.migrations, DB::DIALECT));
         let mut report = Report::default();
         let mut lock = self.new_lock(&sql);
         lock.done_when(sql.select_head(), binary_head.clone());
@@ -719,9 +777,18 @@ impl<'m> Migrator<'m> {
         let mut foreign_keys_off = false;
         let waiting_since = Instant::now();
         let mut backoff = Backoff::until(waiting_since, lock.timeout());
+        // After each commit: the state as this upgrader left it, its head, and what is still
+        // pending. The next transaction reuses it when the head row is still that head (one
+        // indexed read instead of every row, verified again), or without reading at all while
+        // a lock held for the whole operation keeps every other upgrader out.
+        let mut carried: Option<(State, String, Vec<Item<'_>>)> = None;
         loop {
             lock.check_held()?;
-            lock.begin(session).await?;
+            if !lock.begin_unless_done(session).await? {
+                // Another upgrader brought the database up to date while this one waited.
+                self.foreign_keys_on(session, &mut foreign_keys_off).await?;
+                return Ok(());
+            }
             if !table_ready {
                 if !table_exists(session, sql).await? {
                     session
@@ -730,18 +797,31 @@ impl<'m> Migrator<'m> {
                 }
                 table_ready = true;
             }
-            let mut state = read_state(session, sql).await?;
-            let pending = match self.verify(&state, embedded, target, dialect, lock.timeout())? {
-                Verdict::Pending(p) => p,
-                Verdict::Wait => {
-                    session.rollback().await;
-                    if !backoff.wait().await {
-                        return Err(Error::LockTimeout {
-                            lock: "(a no-transaction migration another process is running on this SQLite database)".to_string(),
-                            waited: waiting_since.elapsed(),
-                        });
+            let reused = match carried.take() {
+                Some((state, head, pending)) => {
+                    let unchanged =
+                        lock.held_for_operation() || head_is(session, sql, &head).await?;
+                    unchanged.then_some((state, pending))
+                }
+                None => None,
+            };
+            let (mut state, pending) = match reused {
+                Some(reused) => reused,
+                None => {
+                    let state = read_state(session, sql).await?;
+                    match self.verify(&state, embedded, target, dialect, lock.timeout())? {
+                        Verdict::Pending(p) => (state, p),
+                        Verdict::Wait => {
+                            session.rollback().await;
+                            if !backoff.wait().await {
+                                return Err(Error::LockTimeout {
+                                    lock: "(a no-transaction migration another process is running on this SQLite database)".to_string(),
+                                    waited: waiting_since.elapsed(),
+                                });
+                            }
+                            continue;
+                        }
                     }
-                    continue;
                 }
             };
             let Some(item) = pending.first().copied() else {
@@ -768,18 +848,30 @@ impl<'m> Migrator<'m> {
                         .await?;
                     continue;
                 }
+                // One transaction: the rows are written together at the end, in one round trip.
+                let mut rows = Vec::with_capacity(pending.len());
                 for item in &pending {
+                    let previous = embedded.previous(&state, item.version);
                     let run = self
                         .apply_in_transaction(
                             session,
                             sql,
-                            embedded,
                             &mut state,
-                            item,
+                            (item, previous),
                             foreign_keys_off,
+                            Some(&mut rows),
                         )
                         .await?;
                     report.migrations.push(run);
+                }
+                if let Err((done, error)) = session.execute_batch(&RenderedSql::batch(&rows)).await
+                {
+                    let failed = rows.get(done).or(rows.last()).map_or("", |r| r.as_str());
+                    return Err(crate::session::database_error(
+                        "recording the migrations",
+                        failed,
+                        error,
+                    ));
                 }
                 session.commit().await?;
                 self.foreign_keys_on(session, &mut foreign_keys_off).await?;
@@ -795,19 +887,22 @@ impl<'m> Migrator<'m> {
 
             let transactional = dialect != Dialect::Mysql && !item.up.no_transaction;
             if transactional {
+                let previous = embedded.previous(&state, item.version);
                 let run = self
                     .apply_in_transaction(
                         session,
                         sql,
-                        embedded,
                         &mut state,
-                        &item,
+                        (&item, previous),
                         foreign_keys_off,
+                        None,
                     )
                     .await?;
                 session.commit().await?;
                 self.foreign_keys_on(session, &mut foreign_keys_off).await?;
                 report.migrations.push(run);
+                let head = state.head();
+                carried = Some((state, head, pending[1..].to_vec()));
                 continue;
             }
 
@@ -817,10 +912,12 @@ impl<'m> Migrator<'m> {
                 continue;
             }
             let run = self
-                .apply_outside_transaction(session, lock, sql, embedded, &state, &item)
+                .apply_outside_transaction(session, lock, sql, embedded, &mut state, &item)
                 .await?;
             report.migrations.push(run);
             lock.end_outside_transactions(session).await;
+            let head = state.head();
+            carried = Some((state, head, pending[1..].to_vec()));
         }
     }
 
@@ -869,36 +966,36 @@ impl<'m> Migrator<'m> {
         &self,
         session: &mut Session<DB>,
         sql: &Sql,
-        embedded: &Embedded<'_>,
         state: &mut State,
-        item: &Item<'_>,
+        (item, previous): (&Item<'_>, i64),
         check_foreign_keys: bool,
+        deferred_rows: Option<&mut Vec<RenderedSql>>,
     ) -> Result<MigrationRun, Error> {
         let started = Instant::now();
         tracing::info!(target: "strata", version = item.version, name = item.name, file = %item.up.file, "applying migration");
-        let previous = embedded.previous(state, item.version);
         run_script(session, item, item.up, false, true, previous).await?;
         if check_foreign_keys {
             self.check_foreign_keys(session, item.version, &item.up.file)
                 .await?;
         }
-        let head = state.head_with(Some((item.version, &item.up.checksum)), None);
+        let head = state.head_with_next(item.version, &item.up.checksum);
         let rank = state.max_rank() + 1;
-        session
-            .execute(
-                "recording the migration",
-                &sql.insert_row(
-                    item.version,
-                    item.name,
-                    &item.up.checksum,
-                    rank,
-                    &head,
-                    elapsed_ms(started),
-                    true,
-                ),
-            )
-            .await?;
-        state.rows.push(Row {
+        let insert = sql.insert_row(
+            item.version,
+            item.name,
+            &item.up.checksum,
+            rank,
+            &head,
+            elapsed_ms(started),
+            true,
+        );
+        match deferred_rows {
+            Some(rows) => rows.push(insert),
+            None => {
+                session.execute("recording the migration", &insert).await?;
+            }
+        }
+        state.record(Row {
             version: item.version,
             name: item.name.to_string(),
             checksum: item.up.checksum.to_string(),
@@ -957,12 +1054,12 @@ impl<'m> Migrator<'m> {
         lock: &mut Lock,
         sql: &Sql,
         embedded: &Embedded<'_>,
-        state: &State,
+        state: &mut State,
         item: &Item<'_>,
     ) -> Result<MigrationRun, Error> {
         let started = Instant::now();
         tracing::info!(target: "strata", version = item.version, name = item.name, file = %item.up.file, "applying migration outside a transaction");
-        let head = state.head_with(Some((item.version, &item.up.checksum)), None);
+        let head = state.head_with_next(item.version, &item.up.checksum);
         let rank = state.max_rank() + 1;
         let start = sql.insert_row(
             item.version,
@@ -988,6 +1085,16 @@ impl<'m> Migrator<'m> {
         }
         let done = sql.mark_success(item.version, elapsed_ms(started));
         bookkeeping_transaction(session, lock, "recording the migration", &done, false).await?;
+        state.record(Row {
+            version: item.version,
+            name: item.name.to_string(),
+            checksum: item.up.checksum.to_string(),
+            installed_rank: rank,
+            success: true,
+            applied_at_ms: None,
+            age_ms: 0,
+            execution_ms: 0,
+        });
         let duration = started.elapsed();
         tracing::info!(target: "strata", version = item.version, name = item.name, duration_ms = duration.as_millis() as u64, "migration applied");
         Ok(MigrationRun {

@@ -41,6 +41,13 @@ impl<DB: Backend> Session<DB> {
         DB::execute(&mut self.conn, sql).await
     }
 
+    /// Runs the statements of `sql` in one round trip; a failure comes with how many completed
+    /// before it.
+    pub async fn execute_batch(&mut self, sql: &RenderedSql) -> Result<(), (usize, sqlx::Error)> {
+        tracing::trace!(target: "strata", sql = sql.as_str(), "execute batch");
+        DB::execute_batch(&mut self.conn, sql).await
+    }
+
     /// Runs `sql`; a failure becomes [`Error::Database`] with `context`.
     pub async fn execute(&mut self, context: &str, sql: &RenderedSql) -> Result<u64, Error> {
         self.execute_raw(sql)
@@ -135,6 +142,18 @@ impl<DB: Backend> Session<DB> {
                 Err(e)
             }
         }
+    }
+
+    /// Starts a transaction with `sql`, which begins with `BEGIN` and goes on with a query in
+    /// the same round trip; returns that query's rows. After a failure the transaction counts
+    /// as open until [`Session::rollback`].
+    pub async fn begin_fetch(
+        &mut self,
+        sql: &RenderedSql,
+        kinds: &[ValueKind],
+    ) -> Result<Vec<Vec<Value>>, sqlx::Error> {
+        self.in_transaction = true;
+        self.fetch_raw(sql, kinds).await
     }
 
     pub async fn commit(&mut self) -> Result<(), Error> {

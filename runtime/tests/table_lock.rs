@@ -323,7 +323,7 @@ async fn a_killed_holder_is_taken_over_after_its_lease<DB: Backend>(
         .unwrap();
     let running = match DB::DIALECT {
         Dialect::Postgres => {
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%SELECT pg_sleep(amount)%' AND pid <> pg_backend_pid()"
         }
         _ => {
             "SELECT count(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(amount)%'"

@@ -234,17 +234,59 @@ pub fn checksum(sql: &str) -> String {
 /// The head digest: SHA-256 hex of `<version>:<checksum>` of every applied row, in version
 /// order, joined with `,`. Equal heads mean equal sets of (version, checksum).
 pub fn head_digest<'a>(rows: impl IntoIterator<Item = (i64, &'a str)>) -> String {
-    use sha2::{Digest, Sha256};
     let mut rows: Vec<(i64, &str)> = rows.into_iter().collect();
     rows.sort_by_key(|(version, _)| *version);
-    let mut hasher = Sha256::new();
-    for (i, (version, checksum)) in rows.iter().enumerate() {
-        if i > 0 {
-            hasher.update(b",");
-        }
-        hasher.update(format!("{version}:{checksum}").as_bytes());
+    let mut head = HeadHasher::default();
+    for (version, checksum) in rows {
+        head.push(version, checksum);
     }
-    hex(&hasher.finalize())
+    head.digest()
+}
+
+/// [`head_digest`] built one row at a time, rows in ascending version order: applying N
+/// migrations hashes each row once instead of N times.
+#[derive(Clone, Default)]
+pub struct HeadHasher {
+    hasher: sha2::Sha256,
+    /// The highest version pushed.
+    last: Option<i64>,
+}
+
+impl HeadHasher {
+    /// Adds a row above every row added so far; returns `false`, adding nothing, otherwise.
+    pub fn push(&mut self, version: i64, checksum: &str) -> bool {
+        use sha2::Digest;
+        if self.last.is_some_and(|last| version <= last) {
+            return false;
+        }
+        if self.last.is_some() {
+            self.hasher.update(b",");
+        }
+        self.hasher
+            .update(format!("{version}:{checksum}").as_bytes());
+        self.last = Some(version);
+        true
+    }
+
+    /// The highest version added.
+    pub fn last(&self) -> Option<i64> {
+        self.last
+    }
+
+    /// The head of the rows added so far.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        hex(&self.hasher.clone().finalize())
+    }
+}
+
+impl std::fmt::Debug for HeadHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeadHasher")
+            .field("last", &self.last)
+            .field("digest", &self.digest())
+            .finish()
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -330,6 +372,13 @@ mod tests {
 
     #[test]
     fn head_is_order_independent_and_covers_every_row() {
+        let mut running = HeadHasher::default();
+        assert_eq!(running.digest(), head_digest([]));
+        assert!(running.push(1, "x"));
+        assert_eq!(running.digest(), head_digest([(1, "x")]));
+        assert!(running.push(2, "y"));
+        assert!(!running.push(2, "z"), "not above the last version");
+        assert_eq!(running.digest(), head_digest([(2, "y"), (1, "x")]));
         let a = head_digest([(1, "x"), (2, "y")]);
         assert_eq!(a, head_digest([(2, "y"), (1, "x")]));
         assert_ne!(a, head_digest([(1, "x")]));
