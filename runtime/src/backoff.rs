@@ -4,13 +4,18 @@
 use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, Instant};
 
-/// Exponential backoff with jitter, never past the deadline. Jittered because upgraders that
-/// start together would otherwise wake together, and all but one find the lock taken again:
-/// SQLite's own busy handler, which does not jitter, let 32 racing upgraders finish one per
-/// 100 ms.
+/// Exponential backoff with jitter, never past the deadline.
+///
+/// - Jittered because upgraders that start together would otherwise wake together, and all but
+///   one find the lock taken again: SQLite's own busy handler, which does not jitter, let 32
+///   racing upgraders finish one per 100 ms.
+/// - A pause is at most a fifth of the time waited so far (and at most `max`): a waiter notices
+///   the end of a short migration a few milliseconds late, and one behind a migration of
+///   minutes polls a few times a second, not hundreds.
 pub(crate) struct Backoff {
     next: Duration,
     max: Duration,
+    started: Instant,
     deadline: Instant,
     random: std::collections::hash_map::RandomState,
     draws: u64,
@@ -18,9 +23,9 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     const FIRST: Duration = Duration::from_millis(2);
-    /// A waiter notices the lock is free (or the work done) at most this long after the fact;
-    /// a fleet of waiters costs the server one cheap statement per waiter per pause.
-    const MAX: Duration = Duration::from_millis(100);
+    /// The longest pause: what a fleet of waiters costs the server is one cheap statement or
+    /// two per waiter per pause.
+    const MAX: Duration = Duration::from_millis(250);
     /// SQLite's polls never leave the process: they can afford to be frequent.
     const MAX_IN_PROCESS: Duration = Duration::from_millis(10);
 
@@ -29,6 +34,7 @@ impl Backoff {
         Backoff {
             next: Self::FIRST,
             max: Self::MAX,
+            started,
             deadline: started + timeout,
             random: std::collections::hash_map::RandomState::new(),
             draws: 0,
@@ -56,7 +62,8 @@ impl Backoff {
         let fraction = 0.5 + (hasher.finish() % 1024) as f64 / 2048.0;
         let pause = self.next.mul_f64(fraction);
         tokio::time::sleep(pause.min(self.deadline - now)).await;
-        self.next = (self.next * 2).min(self.max);
+        let cap = ((now - self.started) / 5).clamp(Self::FIRST, self.max);
+        self.next = (self.next * 2).min(cap);
         true
     }
 }
@@ -66,18 +73,26 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn pauses_grow_to_the_cap_with_jitter_and_stop_at_the_deadline() {
-        let started = Instant::now();
-        let mut backoff = Backoff::until(started, Duration::from_secs(3600));
+    async fn pauses_grow_with_the_time_waited_up_to_the_cap_and_stop_at_the_deadline() {
+        // Waiting since an hour ago: the pauses double from 2 ms up to the cap.
+        let started = Instant::now() - Duration::from_secs(3600);
+        let mut backoff = Backoff::until(started, Duration::from_secs(7200));
         let mut pauses = Vec::new();
         for _ in 0..10 {
-            let before = backoff.next;
+            pauses.push(backoff.next);
             assert!(backoff.wait().await);
-            pauses.push(before);
         }
         assert_eq!(pauses[0], Duration::from_millis(2));
         assert_eq!(pauses[1], Duration::from_millis(4));
-        assert_eq!(pauses[9], Duration::from_millis(100));
+        assert_eq!(pauses[9], Duration::from_millis(250));
+
+        // Waiting since just now: a pause is at most a fifth of the time waited.
+        let started = Instant::now();
+        let mut young = Backoff::until(started, Duration::from_secs(3600));
+        for _ in 0..5 {
+            assert!(young.wait().await);
+            assert!(young.next <= started.elapsed() / 5 + Backoff::FIRST);
+        }
 
         let mut expired = Backoff::until(started, Duration::ZERO);
         assert!(!expired.wait().await);

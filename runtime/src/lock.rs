@@ -515,11 +515,13 @@ impl Lock {
                     ));
                 }
             }
-            if self.up_to_date_while_waiting(session).await {
-                return Ok(());
-            }
+            // After the pause, first whether the work is done: waiters then finish side by
+            // side instead of taking the lock in turn to find nothing to do.
             if !backoff.wait().await {
                 return Err(self.row_timeout_error(session, started).await);
+            }
+            if self.up_to_date_while_waiting(session).await {
+                return Ok(());
             }
         }
     }
@@ -707,75 +709,53 @@ impl Lock {
                         return Ok(true);
                     }
                     session.rollback().await;
-                    if stop_when_done && self.is_up_to_date(session).await {
-                        return Ok(false);
-                    }
                     if !backoff.wait().await {
                         return Err(self.timeout_error(started));
+                    }
+                    if stop_when_done && self.is_up_to_date(session).await {
+                        return Ok(false);
                     }
                 }
             }
             Dialect::Sqlite => {
                 // Polled here rather than in SQLite's busy handler, which sleeps up to 100 ms
                 // between tries, the same for every waiter, and cannot check whether the work
-                // is done: the busy timeout is 0 for the BEGIN only (the holder's COMMIT still
-                // waits for readers as configured).
+                // is done. With the setting registered by [`Lock::enter`], the busy timeout is 0
+                // for the BEGIN (sent with it) and back to the operation's value once the lock
+                // is taken, so the holder's COMMIT still waits for readers as configured;
+                // without it, the busy handler waits.
                 let mut backoff = Backoff::in_process(started, self.timeout);
-                let begin = RenderedSql::from_static("BEGIN IMMEDIATE");
-                // Without [`Lock::enter`] the setting is not registered for restoring: the
-                // busy handler waits, as configured.
-                let restore = self
-                    .busy_timeout_ms
-                    .map(|ms| sql!(self.dialect; "PRAGMA busy_timeout = ", ms));
-                let no_wait = RenderedSql::from_static("PRAGMA busy_timeout = 0");
-                let mut waiting = false;
+                let (begin, restore) = match self.busy_timeout_ms {
+                    Some(ms) => (
+                        RenderedSql::from_static("PRAGMA busy_timeout = 0;\nBEGIN IMMEDIATE"),
+                        Some(sql!(self.dialect; "PRAGMA busy_timeout = ", ms)),
+                    ),
+                    None => (RenderedSql::from_static("BEGIN IMMEDIATE"), None),
+                };
                 loop {
-                    match session.begin_raw(&begin).await {
-                        Ok(()) => {
-                            if waiting && let Some(restore) = &restore {
-                                session
-                                    .execute("restoring the busy timeout", restore)
-                                    .await?;
-                            }
-                            return Ok(true);
-                        }
-                        Err(e) if DB::is_busy(&e) => {
-                            if !waiting && restore.is_some() {
-                                session
-                                    .execute("polling for the write lock", &no_wait)
-                                    .await?;
-                                waiting = true;
-                            }
-                            let done = stop_when_done && self.is_up_to_date(session).await;
-                            let expired = !done && !backoff.wait().await;
-                            if (done || expired)
-                                && waiting
-                                && let Some(restore) = &restore
-                            {
-                                session
-                                    .execute("restoring the busy timeout", restore)
-                                    .await?;
-                            }
-                            if done {
-                                return Ok(false);
-                            }
-                            if expired {
-                                return Err(self.timeout_error(started));
-                            }
-                        }
-                        Err(e) => {
-                            if waiting && let Some(restore) = &restore {
-                                session
-                                    .execute("restoring the busy timeout", restore)
-                                    .await?;
-                            }
-                            return Err(crate::session::database_error(
-                                "taking the migration lock",
-                                begin.as_str(),
-                                e,
-                            ));
-                        }
+                    let outcome = session.begin_batch(&begin).await;
+                    let busy = matches!(&outcome, Err(e) if DB::is_busy(e));
+                    let expired = busy && !backoff.wait().await;
+                    let done =
+                        busy && !expired && stop_when_done && self.is_up_to_date(session).await;
+                    if busy && !done && !expired {
+                        continue;
                     }
+                    if let Some(restore) = &restore {
+                        session
+                            .execute("restoring the busy timeout", restore)
+                            .await?;
+                    }
+                    return match outcome {
+                        Ok(()) => Ok(true),
+                        Err(_) if done => Ok(false),
+                        Err(_) if expired => Err(self.timeout_error(started)),
+                        Err(e) => Err(crate::session::database_error(
+                            "taking the migration lock",
+                            begin.as_str(),
+                            e,
+                        )),
+                    };
                 }
             }
             Dialect::Mysql => {
@@ -860,11 +840,11 @@ impl Lock {
                 return Ok(());
             }
             session.session_locks -= 1;
-            if stop_when_done && self.up_to_date_while_waiting(session).await {
-                return Ok(());
-            }
             if !backoff.wait().await {
                 return Err(self.timeout_error(started));
+            }
+            if stop_when_done && self.up_to_date_while_waiting(session).await {
+                return Ok(());
             }
         }
     }
