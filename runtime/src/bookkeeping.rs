@@ -341,6 +341,43 @@ impl Sql {
         )
     }
 
+    /// [`Sql::insert_row`] of an applied migration whose `execution_ms` is the expression
+    /// `execution_ms` (see [`Sql::elapsed_ms_since`]), evaluated when the row is written.
+    pub fn insert_row_timed(
+        &self,
+        version: i64,
+        name: &str,
+        checksum: &str,
+        rank: i64,
+        head: &str,
+        execution_ms: &RenderedSql,
+    ) -> RenderedSql {
+        sql!(self.dialect;
+            "INSERT INTO ",
+            ident(&self.table),
+            " (version, name, checksum, installed_rank, head, applied_at, execution_ms, success) VALUES (",
+            version, ", ", string(name), ", ", string(checksum), ", ", rank, ", ", string(head), ", ",
+            self.now(), ", ", execution_ms, ", ", self.bool(true), ")"
+        )
+    }
+
+    /// The milliseconds since `started_unix_ms`, by the database's clock when the row is
+    /// written: PostgreSQL's `statement_timestamp()` is when the round trip carrying the
+    /// script arrived; SQLite runs in this process, on this clock.
+    pub fn elapsed_ms_since(&self, started_unix_ms: i64) -> RenderedSql {
+        match self.dialect {
+            Dialect::Postgres => RenderedSql::from_static(
+                "CAST(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000 AS BIGINT)",
+            ),
+            Dialect::Sqlite => sql!(self.dialect;
+                "MAX(0, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - ", started_unix_ms, ")"
+            ),
+            Dialect::Mysql => sql!(self.dialect;
+                "GREATEST(0, CAST(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000 AS SIGNED) - ", started_unix_ms, ")"
+            ),
+        }
+    }
+
     /// Marks a started (success = false) row as done.
     pub fn mark_success(&self, version: i64, execution_ms: i64) -> RenderedSql {
         sql!(self.dialect;

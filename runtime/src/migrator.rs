@@ -145,6 +145,13 @@ enum Verdict<'a> {
     Wait,
 }
 
+/// Now, in milliseconds since the Unix epoch (0 before it).
+fn unix_ms_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn elapsed_ms(started: Instant) -> i64 {
     i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX)
 }
@@ -205,6 +212,7 @@ async fn run_script<DB: Backend>(
     down: bool,
     transactional: bool,
     previous: i64,
+    tail: &[(&str, &RenderedSql)],
 ) -> Result<(), Error> {
     let list = match script.statements(DB::DIALECT) {
         Ok(list) => list,
@@ -223,15 +231,16 @@ async fn run_script<DB: Backend>(
     // Outside one, a statement at a time: PostgreSQL would run a multi-statement query as one
     // implicit transaction, and MySQL runs the rest of one even after its client has died, so
     // a killed upgrader would not stop at the statement it was in.
-    let batch = transactional && list.len() > 1;
+    // `tail` (bookkeeping that follows the script in its transaction) rides along.
+    let batch = transactional && list.len() + tail.len() > 1;
     let failure = if batch {
+        let statements = list
+            .iter()
+            .map(|(_, rendered)| rendered)
+            .chain(tail.iter().map(|(_, statement)| *statement));
         session
-            .execute_batch(&RenderedSql::batch(
-                list.iter().map(|(_, rendered)| rendered),
-            ))
+            .execute_batch(&RenderedSql::batch(statements))
             .await
-            // A statement that returns several results (a MySQL CALL) can overcount.
-            .map_err(|(done, source)| (done.min(list.len() - 1), source))
             .err()
     } else {
         let mut failure = None;
@@ -244,7 +253,18 @@ async fn run_script<DB: Backend>(
         failure
     };
     if let Some((index, source)) = failure {
-        let (statement, _) = &list[index];
+        if let Some((context, statement)) = index.checked_sub(list.len()).and_then(|i| tail.get(i))
+        {
+            if transactional {
+                session.rollback().await;
+            }
+            return Err(crate::session::database_error(
+                context,
+                statement.as_str(),
+                source,
+            ));
+        }
+        let (statement, _) = &list[index.min(list.len() - 1)];
         let (message, code) = database_message(&source);
         if transactional {
             session.rollback().await;
@@ -973,26 +993,46 @@ impl<'m> Migrator<'m> {
     ) -> Result<MigrationRun, Error> {
         let started = Instant::now();
         tracing::info!(target: "strata", version = item.version, name = item.name, file = %item.up.file, "applying migration");
-        run_script(session, item, item.up, false, true, previous).await?;
-        if check_foreign_keys {
-            self.check_foreign_keys(session, item.version, &item.up.file)
-                .await?;
-        }
         let head = state.head_with_next(item.version, &item.up.checksum);
         let rank = state.max_rank() + 1;
-        let insert = sql.insert_row(
-            item.version,
-            item.name,
-            &item.up.checksum,
-            rank,
-            &head,
-            elapsed_ms(started),
-            true,
-        );
-        match deferred_rows {
-            Some(rows) => rows.push(insert),
-            None => {
-                session.execute("recording the migration", &insert).await?;
+        if deferred_rows.is_none() && !check_foreign_keys {
+            // One migration, one transaction: the script, its row and COMMIT in one round
+            // trip, the row timing the script by the database's clock.
+            let insert = sql.insert_row_timed(
+                item.version,
+                item.name,
+                &item.up.checksum,
+                rank,
+                &head,
+                &sql.elapsed_ms_since(unix_ms_now()),
+            );
+            let commit = RenderedSql::from_static("COMMIT");
+            let tail = [
+                ("recording the migration", &insert),
+                ("committing", &commit),
+            ];
+            run_script(session, item, item.up, false, true, previous, &tail).await?;
+            session.committed();
+        } else {
+            run_script(session, item, item.up, false, true, previous, &[]).await?;
+            if check_foreign_keys {
+                self.check_foreign_keys(session, item.version, &item.up.file)
+                    .await?;
+            }
+            let insert = sql.insert_row(
+                item.version,
+                item.name,
+                &item.up.checksum,
+                rank,
+                &head,
+                elapsed_ms(started),
+                true,
+            );
+            match deferred_rows {
+                Some(rows) => rows.push(insert),
+                None => {
+                    session.execute("recording the migration", &insert).await?;
+                }
             }
         }
         state.record(Row {
@@ -1079,7 +1119,7 @@ impl<'m> Migrator<'m> {
         )
         .await?;
         let previous = embedded.previous(state, item.version);
-        if let Err(e) = run_script(session, item, item.up, false, false, previous).await {
+        if let Err(e) = run_script(session, item, item.up, false, false, previous, &[]).await {
             record_failure(session, sql, item.version).await;
             return Err(e);
         }
@@ -1231,7 +1271,7 @@ impl<'m> Migrator<'m> {
             }
             let transactional = dialect != Dialect::Mysql && !down.no_transaction;
             if transactional {
-                run_script(session, &item, down, true, true, previous).await?;
+                run_script(session, &item, down, true, true, previous, &[]).await?;
                 if foreign_keys_off {
                     self.check_foreign_keys(session, item.version, &down.file)
                         .await?;
@@ -1250,7 +1290,7 @@ impl<'m> Migrator<'m> {
                     )
                     .await?;
                 session.commit().await?;
-                if let Err(e) = run_script(session, &item, down, true, false, previous).await {
+                if let Err(e) = run_script(session, &item, down, true, false, previous, &[]).await {
                     record_failure(session, sql, item.version).await;
                     return Err(e);
                 }

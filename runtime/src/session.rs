@@ -169,6 +169,11 @@ impl<DB: Backend> Session<DB> {
         self.fetch_raw(sql, kinds).await
     }
 
+    /// The open transaction was committed by a COMMIT sent among other statements.
+    pub fn committed(&mut self) {
+        self.in_transaction = false;
+    }
+
     pub async fn commit(&mut self) -> Result<(), Error> {
         if !self.in_transaction {
             return Ok(());

@@ -23,6 +23,7 @@ on_each_backend!(
     cancelled_upgrade_closes_its_connection,
     cancelled_migration_frees_the_lock,
     connection_settings_are_restored,
+    execution_time_is_recorded,
 );
 
 fn pool_options<DB: Backend>() -> sqlx::pool::PoolOptions<DB> {
@@ -547,4 +548,34 @@ async fn connection_settings_are_restored<DB: Backend>(pool: &sqlx::Pool<DB>, ur
     assert_eq!(pool1.size(), 1, "the connection went back to the pool");
     let _ = pool;
     pool1.close().await;
+}
+
+/// The row of a migration records how long its script ran: at least the server-side sleep in
+/// it (SQLite: a long recursive query), at most the whole migration as the report times it.
+async fn execution_time_is_recorded<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
+    let slow = match DB::DIALECT {
+        Dialect::Postgres => "CREATE TABLE a (id INTEGER PRIMARY KEY);\nSELECT pg_sleep(0.3);",
+        Dialect::Mysql => "CREATE TABLE a (id INTEGER PRIMARY KEY);\nDO SLEEP(0.3);",
+        Dialect::Sqlite => {
+            "CREATE TABLE a (id INTEGER PRIMARY KEY);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c;"
+        }
+    };
+    let m = repo(&[(1, "slow", slow, None)]);
+    let report = strata_runtime::upgrade(pool, &m).await.unwrap();
+    let took_ms = i64::try_from(report.migrations[0].duration.as_millis()).unwrap();
+    let recorded = ints(
+        pool,
+        "SELECT execution_ms FROM strata_migrations WHERE version = 1",
+    )
+    .await;
+    let least = if DB::DIALECT == Dialect::Sqlite {
+        1
+    } else {
+        300
+    };
+    assert!(
+        recorded[0] >= least && recorded[0] <= took_ms + 1,
+        "execution_ms {} for a migration that took {took_ms} ms",
+        recorded[0]
+    );
 }
