@@ -362,19 +362,45 @@ async fn bookkeeping_transaction<DB: Backend>(
 ) -> Result<(), Error> {
     const ATTEMPTS: u32 = 5;
     let mut attempt = 0;
+    let begin = RenderedSql::from_static("BEGIN");
+    let commit = RenderedSql::from_static("COMMIT");
     loop {
         attempt += 1;
-        if !open {
-            lock.begin(session).await?;
-        }
-        open = false;
-        let result = match session.execute_raw(statement).await {
-            Ok(_) => session
-                .commit_raw()
+        let result = if DB::DIALECT == Dialect::Mysql {
+            // The lock is held for the whole operation: BEGIN (unless joining the open
+            // transaction), the statement and COMMIT go in one round trip.
+            let steps: Vec<&RenderedSql> = if open {
+                vec![statement, &commit]
+            } else {
+                vec![&begin, statement, &commit]
+            };
+            session.in_transaction = true;
+            match session
+                .execute_batch(&RenderedSql::batch(steps.iter().copied()))
                 .await
-                .map_err(|e| (e, "COMMIT".to_string())),
-            Err(e) => Err((e, statement.as_str().to_string())),
+            {
+                Ok(()) => {
+                    session.committed();
+                    Ok(())
+                }
+                Err((done, e)) => {
+                    let failed = steps.get(done).copied().unwrap_or(statement);
+                    Err((e, failed.as_str().to_string()))
+                }
+            }
+        } else {
+            if !open {
+                lock.begin(session).await?;
+            }
+            match session.execute_raw(statement).await {
+                Ok(_) => session
+                    .commit_raw()
+                    .await
+                    .map_err(|e| (e, "COMMIT".to_string())),
+                Err(e) => Err((e, statement.as_str().to_string())),
+            }
         };
+        open = false;
         match result {
             Ok(()) => return Ok(()),
             Err((error, _)) if attempt < ATTEMPTS && is_contention::<DB>(&error) => {
@@ -804,7 +830,11 @@ impl<'m> Migrator<'m> {
         let mut carried: Option<(State, String, Vec<Item<'_>>)> = None;
         loop {
             lock.check_held()?;
-            if !lock.begin_unless_done(session).await? {
+            // MySQL runs every migration outside a transaction: with the state carried under
+            // the operation's lock there is nothing to read, and nothing to begin.
+            let read_nothing =
+                dialect == Dialect::Mysql && carried.is_some() && lock.held_for_operation();
+            if !read_nothing && !lock.begin_unless_done(session).await? {
                 // Another upgrader brought the database up to date while this one waited.
                 self.foreign_keys_on(session, &mut foreign_keys_off).await?;
                 return Ok(());
@@ -1086,8 +1116,9 @@ impl<'m> Migrator<'m> {
     }
 
     /// MySQL and `-- strata:no-transaction`: a row with success = false first, the statements
-    /// one by one in autocommit, then success = true. Called inside a locked transaction that
-    /// has just read `state`.
+    /// one by one in autocommit, then success = true. Called inside the locked transaction that
+    /// has just read `state`, or on MySQL with no transaction open and `state` carried under
+    /// the operation's lock.
     async fn apply_outside_transaction<DB: Backend>(
         &self,
         session: &mut Session<DB>,
@@ -1110,12 +1141,13 @@ impl<'m> Migrator<'m> {
             0,
             false,
         );
+        let open = session.in_transaction;
         bookkeeping_transaction(
             session,
             lock,
             "recording the migration's start",
             &start,
-            true,
+            open,
         )
         .await?;
         let previous = embedded.previous(state, item.version);
