@@ -409,6 +409,61 @@ mod tests {
         }
     }
 
+    fn script(file: &'static str, no_transaction: bool, foreign_keys_off: bool) -> Script {
+        Script {
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed("SELECT 1;"),
+            checksum: Cow::Borrowed("c"),
+            no_transaction,
+            foreign_keys_off,
+        }
+    }
+
+    #[test]
+    fn embedded_constructors_fill_the_slots_they_are_given() {
+        const UP: Migration = Migration::embedded(7, "seven", 0b101, "7.sql", "SELECT 1;", "c", 1);
+        let up = script("7.sql", true, false);
+        assert_eq!(
+            UP,
+            Migration {
+                version: 7,
+                name: Cow::Borrowed("seven"),
+                up: [Some(up.clone()), None, Some(up.clone())],
+                down: [None, None, None],
+            }
+        );
+
+        let both = Migration::embedded_with_down(
+            7,
+            "seven",
+            0b010,
+            "7.sql",
+            "SELECT 1;",
+            "c",
+            2,
+            0b011,
+            "7.down.sql",
+            "SELECT 1;",
+            "c",
+            3,
+        );
+        let (up, down) = (
+            script("7.sql", false, true),
+            script("7.down.sql", true, true),
+        );
+        assert_eq!(both.up, [None, Some(up), None]);
+        assert_eq!(both.down, [Some(down.clone()), Some(down), None]);
+
+        let slots = Migration::embedded_slots(
+            7,
+            "seven",
+            [Some(("a.sql", "SELECT 1;", "c", false, false)), None, None],
+            [None, None, Some(("b.sql", "SELECT 1;", "c", true, false))],
+        );
+        assert_eq!(slots.up, [Some(script("a.sql", false, false)), None, None]);
+        assert_eq!(slots.down, [None, None, Some(script("b.sql", true, false))]);
+    }
+
     #[test]
     fn down_file_names_come_from_the_repository() {
         let m = repository(vec![
