@@ -2,10 +2,11 @@
 //! the same core function the run-time loader uses) and expands to a const
 //! `strata::Migrations` holding every script, its checksum and the heads.
 
+use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use proc_macro2::TokenStream;
-use quote::quote;
 use strata_core::migration::{Repository, RepositoryError, read_repository};
 use strata_core::{Dialect, Migration, Migrations, MigrationsConfig, Script, TransactionMode};
 use syn::LitStr;
@@ -51,12 +52,13 @@ fn enabled_dialects() -> Vec<Dialect> {
     dialects
 }
 
-pub fn expand_embed_migrations(input: TokenStream) -> syn::Result<TokenStream> {
+/// The expansion as source text (see [`expand`]), or the errors to report.
+pub fn expand_embed_migrations(input: TokenStream) -> syn::Result<String> {
     let Input { path: literal } = syn::parse2(input)?;
     let dir = resolve_dir(&literal)?;
     let repository = read_repository(&dir, &enabled_dialects())
         .map_err(|error| repository_error(&literal, &dir, error))?;
-    expand(&literal, &repository)
+    expand(&literal, &dir, &repository)
 }
 
 /// Resolves the literal against `CARGO_MANIFEST_DIR` and makes sure it stays inside the crate,
@@ -180,92 +182,196 @@ fn repository_error(literal: &LitStr, dir: &Path, error: RepositoryError) -> syn
     }
 }
 
-fn expand(literal: &LitStr, repository: &Repository) -> syn::Result<TokenStream> {
-    let tracked = repository
-        .files
-        .iter()
-        .map(|path| {
-            let path = path.to_str().ok_or_else(|| {
-                syn::Error::new(
-                    literal.span(),
-                    format!("the path `{}` is not valid UTF-8", path.display()),
-                )
-            })?;
-            // Only so cargo rebuilds the crate when the file changes: the text embedded is the
-            // checked text below (BOM removed).
-            Ok(quote! { const _: &str = ::core::include_str!(#path); })
-        })
-        .collect::<syn::Result<Vec<_>>>()?;
-
+/// The expansion, as Rust source text for the compiler's own lexer: with a thousand scripts,
+/// building it token by token (and proc-macro2 lexing it again) costs more than rustc spends
+/// compiling it. Strings are written with `{:?}`, a valid Rust string literal.
+///
+/// The shape keeps rustc's work small: one flat array with one `Migration::embedded*` call per
+/// version whose arguments are all literals, since every `Cow`, `Option` or array built inline
+/// is a temporary rustc tracks through const checking and evaluation. A script's text is
+/// `include_str!`-ed from its file (which also makes cargo rebuild on an edit), unless the
+/// text differs from the file (a BOM removed).
+fn expand(literal: &LitStr, dir: &Path, repository: &Repository) -> syn::Result<String> {
     let Migrations {
         migrations,
         config,
         heads,
     } = &repository.migrations;
-    let migrations = migrations.iter().map(migration);
-    let config = migrations_config(config);
-    let heads = heads.iter().map(|head| cow_str(head));
-    Ok(quote! {
-        {
-            #(#tracked)*
-            const __STRATA_MIGRATIONS: &[::strata::__private::core::Migration] = &[#(#migrations),*];
-            ::strata::__private::core::Migrations {
-                migrations: ::std::borrow::Cow::Borrowed(__STRATA_MIGRATIONS),
-                config: #config,
-                heads: [#(#heads),*],
+
+    let mut out = String::with_capacity(1024 + migrations.len() * 512);
+    out.push_str(
+        "{\n\
+         use ::strata::__private::core as __c;\n\
+         use ::std::borrow::Cow::Borrowed as __b;\n\
+         #[allow(unused_imports)]\n\
+         use ::core::option::Option::{None as __n, Some as __s};\n",
+    );
+
+    // Files whose text is not `include_str!`-ed below are tracked here, so cargo still
+    // rebuilds the crate when one changes.
+    let included = |file: &str| !repository.bom.iter().any(|b| b == file);
+    let verbatim: HashSet<&str> = migrations
+        .iter()
+        .flat_map(|m| m.up.iter().chain(&m.down).flatten())
+        .map(|s| s.file.as_ref())
+        .filter(|file| included(file))
+        .collect();
+    for path in &repository.files {
+        let name = path.file_name().and_then(|n| n.to_str());
+        if !name.is_some_and(|name| verbatim.contains(name)) {
+            let _ = writeln!(
+                out,
+                "const _: &str = ::core::include_str!({:?});",
+                utf8_path(literal, path)?
+            );
+        }
+    }
+
+    out.push_str("const __STRATA_MIGRATIONS: &[__c::Migration] = &[\n");
+    for migration in migrations.iter() {
+        let Migration {
+            version,
+            name,
+            up,
+            down,
+        } = migration;
+        let name = name.as_ref();
+        match (shared(up), shared(down)) {
+            (Shared::One(up_in, script), Shared::None) => {
+                let _ = write!(out, "__c::Migration::embedded({version}i64, {name:?}, ");
+                shared_script(&mut out, up_in, script, dir, &included, literal)?;
+            }
+            (Shared::One(up_in, script), Shared::One(down_in, down)) => {
+                let _ = write!(
+                    out,
+                    "__c::Migration::embedded_with_down({version}i64, {name:?}, "
+                );
+                shared_script(&mut out, up_in, script, dir, &included, literal)?;
+                out.push_str(", ");
+                shared_script(&mut out, down_in, down, dir, &included, literal)?;
+            }
+            _ => {
+                let _ = write!(
+                    out,
+                    "__c::Migration::embedded_slots({version}i64, {name:?}, "
+                );
+                scripts(&mut out, up, dir, &included, literal)?;
+                out.push_str(", ");
+                scripts(&mut out, down, dir, &included, literal)?;
             }
         }
+        out.push_str("),\n");
+    }
+    out.push_str("];\n__c::Migrations { migrations: __b(__STRATA_MIGRATIONS), config: ");
+    migrations_config(&mut out, config);
+    out.push_str(", heads: [");
+    for head in heads {
+        let _ = write!(out, "__b({:?}), ", head.as_ref());
+    }
+    out.push_str("] }\n}");
+    Ok(out)
+}
+
+fn utf8_path<'a>(literal: &LitStr, path: &'a Path) -> syn::Result<&'a str> {
+    path.to_str().ok_or_else(|| {
+        syn::Error::new(
+            literal.span(),
+            format!("the path `{}` is not valid UTF-8", path.display()),
+        )
     })
 }
 
-fn cow_str(text: &str) -> TokenStream {
-    quote! { ::std::borrow::Cow::Borrowed(#text) }
+/// The up or down slots of one version, when one script fills them all.
+enum Shared<'a> {
+    /// Every slot empty.
+    None,
+    /// The same script in the slots whose bit is set (by `Dialect::index`).
+    One(u8, &'a Script),
+    /// Different scripts per dialect.
+    Several,
 }
 
-fn migration(migration: &Migration) -> TokenStream {
-    let Migration {
-        version,
-        name,
-        up,
-        down,
-    } = migration;
-    let name = cow_str(name);
-    let up = up.iter().map(|s| optional_script(s.as_ref()));
-    let down = down.iter().map(|s| optional_script(s.as_ref()));
-    quote! {
-        ::strata::__private::core::Migration {
-            version: #version,
-            name: #name,
-            up: [#(#up),*],
-            down: [#(#down),*],
-        }
+fn shared(slots: &[Option<Script>; 3]) -> Shared<'_> {
+    let mut shared = Shared::None;
+    for (i, slot) in slots.iter().enumerate() {
+        let Some(script) = slot else { continue };
+        shared = match shared {
+            Shared::None => Shared::One(1 << i, script),
+            Shared::One(mask, first) if first == script => Shared::One(mask | 1 << i, first),
+            _ => return Shared::Several,
+        };
     }
+    shared
 }
 
-fn optional_script(script: Option<&Script>) -> TokenStream {
-    let Some(Script {
-        file,
-        sql,
-        checksum,
-        no_transaction,
-        foreign_keys_off,
-    }) = script
-    else {
-        return quote! { ::core::option::Option::None };
-    };
-    let (file, sql, checksum) = (cow_str(file), cow_str(sql), cow_str(checksum));
-    quote! {
-        ::core::option::Option::Some(::strata::__private::core::Script {
-            file: #file,
-            sql: #sql,
-            checksum: #checksum,
-            no_transaction: #no_transaction,
-            foreign_keys_off: #foreign_keys_off,
-        })
+/// `mask, file, sql, checksum, flags`: the arguments of one script of
+/// `Migration::embedded` and `Migration::embedded_with_down`.
+fn shared_script(
+    out: &mut String,
+    mask: u8,
+    script: &Script,
+    dir: &Path,
+    included: &dyn Fn(&str) -> bool,
+    literal: &LitStr,
+) -> syn::Result<()> {
+    let _ = write!(out, "{mask}, {:?}, ", script.file.as_ref());
+    script_sql(out, script, dir, included, literal)?;
+    let flags = u8::from(script.no_transaction) | u8::from(script.foreign_keys_off) << 1;
+    let _ = write!(out, ", {:?}, {flags}", script.checksum.as_ref());
+    Ok(())
+}
+
+/// A script's SQL: `include_str!` of its file when that is the text, else a literal.
+fn script_sql(
+    out: &mut String,
+    script: &Script,
+    dir: &Path,
+    included: &dyn Fn(&str) -> bool,
+    literal: &LitStr,
+) -> syn::Result<()> {
+    if included(&script.file) {
+        let path = dir.join(script.file.as_ref());
+        let _ = write!(
+            out,
+            "::core::include_str!({:?})",
+            utf8_path(literal, &path)?
+        );
+    } else {
+        let _ = write!(out, "{:?}", script.sql.as_ref());
     }
+    Ok(())
 }
 
-fn migrations_config(config: &MigrationsConfig) -> TokenStream {
+/// The up or down scripts of one version, one slot per dialect, as
+/// `strata_core::migration::EmbeddedScript`s.
+fn scripts(
+    out: &mut String,
+    scripts: &[Option<Script>; 3],
+    dir: &Path,
+    included: &dyn Fn(&str) -> bool,
+    literal: &LitStr,
+) -> syn::Result<()> {
+    out.push('[');
+    for script in scripts {
+        let Some(script) = script else {
+            out.push_str("__n, ");
+            continue;
+        };
+        let _ = write!(out, "__s(({:?}, ", script.file.as_ref());
+        script_sql(out, script, dir, included, literal)?;
+        let _ = write!(
+            out,
+            ", {:?}, {}, {})), ",
+            script.checksum.as_ref(),
+            script.no_transaction,
+            script.foreign_keys_off
+        );
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn migrations_config(out: &mut String, config: &MigrationsConfig) {
     let MigrationsConfig {
         table,
         lock_timeout_secs,
@@ -277,55 +383,47 @@ fn migrations_config(config: &MigrationsConfig) -> TokenStream {
         require_down,
         imported,
     } = config;
-    let (table, database_url_env) = (cow_str(table), cow_str(database_url_env));
     let transaction = match transaction {
-        TransactionMode::PerMigration => quote!(PerMigration),
-        TransactionMode::All => quote!(All),
+        TransactionMode::PerMigration => "PerMigration",
+        TransactionMode::All => "All",
     };
-    let imported = imported_from(imported);
     let lock = match lock {
-        strata_core::LockMode::Auto => quote!(Auto),
-        strata_core::LockMode::Advisory => quote!(Advisory),
-        strata_core::LockMode::Table => quote!(Table),
+        strata_core::LockMode::Auto => "Auto",
+        strata_core::LockMode::Advisory => "Advisory",
+        strata_core::LockMode::Table => "Table",
     };
     let versions = match versions {
-        strata_core::VersionScheme::Sequential => quote!(Sequential),
-        strata_core::VersionScheme::Timestamp => quote!(Timestamp),
+        strata_core::VersionScheme::Sequential => "Sequential",
+        strata_core::VersionScheme::Timestamp => "Timestamp",
     };
-    quote! {
-        ::strata::__private::core::MigrationsConfig {
-            table: #table,
-            lock_timeout_secs: #lock_timeout_secs,
-            transaction: ::strata::__private::core::TransactionMode::#transaction,
-            lock: ::strata::__private::core::LockMode::#lock,
-            out_of_order: #out_of_order,
-            versions: ::strata::__private::core::VersionScheme::#versions,
-            database_url_env: #database_url_env,
-            require_down: #require_down,
-            imported: #imported,
-        }
-    }
+    let _ = write!(
+        out,
+        "__c::MigrationsConfig {{ table: __b({:?}), lock_timeout_secs: {lock_timeout_secs}u64, \
+         transaction: __c::TransactionMode::{transaction}, lock: __c::LockMode::{lock}, \
+         out_of_order: {out_of_order}, versions: __c::VersionScheme::{versions}, \
+         database_url_env: __b({:?}), require_down: {require_down}, imported: ",
+        table.as_ref(),
+        database_url_env.as_ref(),
+    );
+    imported_from(out, imported);
+    out.push_str(" }");
 }
 
 /// The `[imported]` section, so adopting another tool's history works from the binary alone.
-fn imported_from(imported: &Option<strata_core::migration::ImportedFrom>) -> TokenStream {
+fn imported_from(out: &mut String, imported: &Option<strata_core::migration::ImportedFrom>) {
     let Some(imported) = imported else {
-        return quote!(::core::option::Option::None);
+        out.push_str("::core::option::Option::None");
+        return;
     };
-    let from = syn::Ident::new(
-        &format!("{:?}", imported.from),
-        proc_macro2::Span::call_site(),
+    let _ = write!(
+        out,
+        "__s(__c::migration::ImportedFrom {{ from: __c::History::{:?}, versions: __b(&[",
+        imported.from
     );
-    let versions = imported.versions.iter().map(|(source, version)| {
-        let source = cow_str(source);
-        quote!((#source, #version))
-    });
-    quote! {
-        ::core::option::Option::Some(::strata::__private::core::migration::ImportedFrom {
-            from: ::strata::__private::core::History::#from,
-            versions: ::std::borrow::Cow::Borrowed(&[#(#versions),*]),
-        })
+    for (source, version) in imported.versions.iter() {
+        let _ = write!(out, "(__b({:?}), {version}i64), ", source.as_ref());
     }
+    out.push_str("]) })");
 }
 
 #[cfg(test)]

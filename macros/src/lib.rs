@@ -17,13 +17,17 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 /// `embed_migrations!("migrations")`: documented on `strata::embed_migrations`.
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
-    embed::expand_embed_migrations(input.into())
-        .unwrap_or_else(|error| {
+    match embed::expand_embed_migrations(input.into()) {
+        // Lexed by the compiler directly: proc-macro2's `parse` would lex it once more first.
+        Ok(source) => source
+            .parse()
+            .expect("embed_migrations! generates valid Rust"),
+        Err(error) => {
             // In a block, so several errors are still one expression.
             let errors = error.into_compile_error();
-            quote::quote!({ #errors })
-        })
-        .into()
+            quote::quote!({ #errors }).into()
+        }
+    }
 }
 
 mod test_attr;

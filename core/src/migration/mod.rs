@@ -46,7 +46,131 @@ pub struct Migration {
     pub down: [Option<Script>; 3],
 }
 
+/// One dialect slot of a migration as `embed_migrations!` writes it: file name, SQL, checksum,
+/// `no_transaction`, `foreign_keys_off`.
+#[doc(hidden)]
+pub type EmbeddedScript = Option<(&'static str, &'static str, &'static str, bool, bool)>;
+
+/// The [`Script`] of one embedded slot. A macro rather than a function: each embedded migration
+/// then costs const evaluation a single call.
+macro_rules! embedded_script {
+    ($slot:expr) => {
+        match $slot {
+            Some((file, sql, checksum, no_transaction, foreign_keys_off)) => Some(Script {
+                file: Cow::Borrowed(file),
+                sql: Cow::Borrowed(sql),
+                checksum: Cow::Borrowed(checksum),
+                no_transaction,
+                foreign_keys_off,
+            }),
+            None => None,
+        }
+    };
+}
+
+/// The three dialect slots holding one script, in the dialects whose bit (by
+/// [`Dialect::index`]) is set in `mask`.
+macro_rules! embedded_slots {
+    ($mask:expr, $script:expr) => {{
+        let script: EmbeddedScript = $script;
+        [
+            embedded_script!(if $mask & 1 != 0 { script } else { None }),
+            embedded_script!(if $mask & 2 != 0 { script } else { None }),
+            embedded_script!(if $mask & 4 != 0 { script } else { None }),
+        ]
+    }};
+}
+
+/// The generated code for an embedded repository calls these once per version. rustc checks
+/// and evaluates a call whose arguments are all literals much faster than a nested struct
+/// literal (each `Cow`, `Option` and array in it is a temporary to track), which matters with a
+/// thousand migrations.
 impl Migration {
+    /// A version whose up script (one file for every dialect in `up_in`) has no down script;
+    /// `flags` are `no_transaction` (bit 0) and `foreign_keys_off` (bit 1).
+    #[doc(hidden)]
+    pub const fn embedded(
+        version: i64,
+        name: &'static str,
+        up_in: u8,
+        file: &'static str,
+        sql: &'static str,
+        checksum: &'static str,
+        flags: u8,
+    ) -> Migration {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            up: embedded_slots!(
+                up_in,
+                Some((file, sql, checksum, flags & 1 != 0, flags & 2 != 0))
+            ),
+            down: [None, None, None],
+        }
+    }
+
+    /// A version with one up script for the dialects in `up_in` and one down script for those
+    /// in `down_in`; `flags` are `no_transaction` (bit 0) and `foreign_keys_off` (bit 1).
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)] // one literal per argument is the point
+    pub const fn embedded_with_down(
+        version: i64,
+        name: &'static str,
+        up_in: u8,
+        file: &'static str,
+        sql: &'static str,
+        checksum: &'static str,
+        flags: u8,
+        down_in: u8,
+        down_file: &'static str,
+        down_sql: &'static str,
+        down_checksum: &'static str,
+        down_flags: u8,
+    ) -> Migration {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            up: embedded_slots!(
+                up_in,
+                Some((file, sql, checksum, flags & 1 != 0, flags & 2 != 0))
+            ),
+            down: embedded_slots!(
+                down_in,
+                Some((
+                    down_file,
+                    down_sql,
+                    down_checksum,
+                    down_flags & 1 != 0,
+                    down_flags & 2 != 0
+                ))
+            ),
+        }
+    }
+
+    /// Any version: a script per slot (dialect variants).
+    #[doc(hidden)]
+    pub const fn embedded_slots(
+        version: i64,
+        name: &'static str,
+        up: [EmbeddedScript; 3],
+        down: [EmbeddedScript; 3],
+    ) -> Migration {
+        Migration {
+            version,
+            name: Cow::Borrowed(name),
+            up: [
+                embedded_script!(up[0]),
+                embedded_script!(up[1]),
+                embedded_script!(up[2]),
+            ],
+            down: [
+                embedded_script!(down[0]),
+                embedded_script!(down[1]),
+                embedded_script!(down[2]),
+            ],
+        }
+    }
+
     /// The up script for `dialect`.
     pub fn up(&self, dialect: Dialect) -> Option<&Script> {
         self.up[dialect.index()].as_ref()
@@ -325,6 +449,61 @@ mod tests {
             config: MigrationsConfig::DEFAULT,
             heads: [Cow::Borrowed(""), Cow::Borrowed(""), Cow::Borrowed("")],
         }
+    }
+
+    fn script(file: &'static str, no_transaction: bool, foreign_keys_off: bool) -> Script {
+        Script {
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed("SELECT 1;"),
+            checksum: Cow::Borrowed("c"),
+            no_transaction,
+            foreign_keys_off,
+        }
+    }
+
+    #[test]
+    fn embedded_constructors_fill_the_slots_they_are_given() {
+        const UP: Migration = Migration::embedded(7, "seven", 0b101, "7.sql", "SELECT 1;", "c", 1);
+        let up = script("7.sql", true, false);
+        assert_eq!(
+            UP,
+            Migration {
+                version: 7,
+                name: Cow::Borrowed("seven"),
+                up: [Some(up.clone()), None, Some(up.clone())],
+                down: [None, None, None],
+            }
+        );
+
+        let both = Migration::embedded_with_down(
+            7,
+            "seven",
+            0b010,
+            "7.sql",
+            "SELECT 1;",
+            "c",
+            2,
+            0b011,
+            "7.down.sql",
+            "SELECT 1;",
+            "c",
+            3,
+        );
+        let (up, down) = (
+            script("7.sql", false, true),
+            script("7.down.sql", true, true),
+        );
+        assert_eq!(both.up, [None, Some(up), None]);
+        assert_eq!(both.down, [Some(down.clone()), Some(down), None]);
+
+        let slots = Migration::embedded_slots(
+            7,
+            "seven",
+            [Some(("a.sql", "SELECT 1;", "c", false, false)), None, None],
+            [None, None, Some(("b.sql", "SELECT 1;", "c", true, false))],
+        );
+        assert_eq!(slots.up, [Some(script("a.sql", false, false)), None, None]);
+        assert_eq!(slots.down, [None, None, Some(script("b.sql", true, false))]);
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Repository {
     pub migrations: Migrations,
     /// Every file read, `strata.toml` included, as `dir.join(name)`, in name order.
     pub files: Vec<PathBuf>,
+    /// The `.sql` files that start with a UTF-8 BOM, by name: their scripts' text is not the
+    /// file's text.
+    pub bom: Vec<String>,
 }
 
 /// Something wrong in a repository; each names the file or files concerned.
@@ -272,12 +275,18 @@ pub fn read_repository(dir: &Path, dialects: &[Dialect]) -> Result<Repository, R
 
     let mut files = Vec::new();
     let mut sources = Vec::new();
+    let mut bom = Vec::new();
     for name in sql_names {
         let path = dir.join(&name);
         let bytes = std::fs::read(&path).map_err(io_error(&path))?;
         files.push(path);
         match String::from_utf8(bytes) {
-            Ok(text) => sources.push(SourceFile { name, text }),
+            Ok(text) => {
+                if text.starts_with('\u{feff}') {
+                    bom.push(name.clone());
+                }
+                sources.push(SourceFile { name, text });
+            }
             Err(_) => problems.push(Problem::NotUtf8 { file: name }),
         }
     }
@@ -300,7 +309,11 @@ pub fn read_repository(dir: &Path, dialects: &[Dialect]) -> Result<Repository, R
     files.sort();
 
     match check_repository(&sources, config_text.as_deref(), dialects) {
-        Ok(migrations) if problems.is_empty() => Ok(Repository { migrations, files }),
+        Ok(migrations) if problems.is_empty() => Ok(Repository {
+            migrations,
+            files,
+            bom,
+        }),
         Ok(_) => Err(RepositoryError::Invalid {
             dir: dir.to_path_buf(),
             problems,
