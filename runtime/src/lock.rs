@@ -73,6 +73,15 @@ pub(crate) struct Lock {
     busy_timeout_ms: Option<i64>,
 }
 
+/// What [`Lock::begin_unless_done`] found.
+pub(crate) enum Began {
+    /// The transaction is open and holds the lock; with the rows of the statement asked to be
+    /// read with it, when the lock carried it in its round trip.
+    Locked(Option<Vec<Vec<crate::backend::Value>>>),
+    /// Another upgrader brought the database up to date meanwhile; no transaction is open.
+    UpToDate,
+}
+
 /// The SQLite busy timeout, as [`Session::change_setting`] names it.
 const BUSY_TIMEOUT: &str = "PRAGMA busy_timeout";
 /// Galera's causality checks, as [`Session::change_setting`] names it.
@@ -650,24 +659,27 @@ impl Lock {
 
     /// Starts a transaction that holds the migration lock.
     pub async fn begin<DB: Backend>(&self, session: &mut Session<DB>) -> Result<(), Error> {
-        self.take(session, false).await.map(drop)
+        self.take(session, false, None).await.map(drop)
     }
 
     /// [`Lock::begin`], except that while it waits it also checks the [`Lock::done_when`]
-    /// statement: `Ok(false)`, with no transaction open, once another upgrader has brought the
-    /// database up to date.
+    /// statement ([`Began::UpToDate`], with no transaction open, once another upgrader has
+    /// brought the database up to date), and that `read`, a query of two columns read as text
+    /// and boolean, runs under the lock in the same round trip where the lock allows it.
     pub async fn begin_unless_done<DB: Backend>(
         &self,
         session: &mut Session<DB>,
-    ) -> Result<bool, Error> {
-        self.take(session, true).await
+        read: Option<&RenderedSql>,
+    ) -> Result<Began, Error> {
+        self.take(session, true, read).await
     }
 
     async fn take<DB: Backend>(
         &self,
         session: &mut Session<DB>,
         stop_when_done: bool,
-    ) -> Result<bool, Error> {
+        read: Option<&RenderedSql>,
+    ) -> Result<Began, Error> {
         let started = Instant::now();
         match self.dialect {
             Dialect::Postgres => {
@@ -682,18 +694,26 @@ impl Lock {
                 // SET would land on another client's connection), and only on PostgreSQL 14+,
                 // which knows the name. BEGIN and the lock share one round trip; a waiter
                 // rolls back between polls, so it pins no server connection of a pooler while
-                // it sleeps.
+                // it sleeps. `read` follows as a statement of its own: under READ COMMITTED it
+                // sees everything committed before the lock was granted.
                 let check_interval = "(SELECT set_config('client_connection_check_interval', '1s', true) WHERE current_setting('server_version_num')::int >= 140000)";
-                let take = match self.strategy {
-                    Strategy::Advisory => sql!(self.dialect;
-                        "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_try_advisory_xact_lock(", &self.pg_key(), "), ", check_interval
-                    ),
-                    Strategy::Table => sql!(self.dialect;
-                        "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT TRUE, ", check_interval
-                    ),
+                let lock = match self.strategy {
+                    Strategy::Advisory => {
+                        sql!(self.dialect; "pg_try_advisory_xact_lock(", &self.pg_key(), ")")
+                    }
+                    Strategy::Table => RenderedSql::from_static("TRUE"),
                 };
+                let mut take = sql!(self.dialect;
+                    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT ", check_interval, ", ", &lock
+                );
+                if let Some(read) = read {
+                    take = sql!(self.dialect; &take, ";\n", read);
+                }
                 loop {
-                    let rows = match session.begin_fetch(&take, &[ValueKind::Bool]).await {
+                    let rows = match session
+                        .begin_fetch(&take, &[ValueKind::Text, ValueKind::Bool])
+                        .await
+                    {
                         Ok(rows) => rows,
                         Err(e) => {
                             session.rollback().await;
@@ -704,16 +724,21 @@ impl Lock {
                             ));
                         }
                     };
-                    if first_bool(&rows) {
+                    let mut rows = rows.into_iter();
+                    let taken = rows
+                        .next()
+                        .and_then(|row| row.get(1).and_then(|v| v.as_bool()))
+                        .unwrap_or(false);
+                    if taken {
                         tracing::debug!(target: "strata", waited_ms = started.elapsed().as_millis() as u64, "migration lock taken");
-                        return Ok(true);
+                        return Ok(Began::Locked(read.map(|_| rows.collect())));
                     }
                     session.rollback().await;
                     if !backoff.wait().await {
                         return Err(self.timeout_error(started));
                     }
                     if stop_when_done && self.is_up_to_date(session).await {
-                        return Ok(false);
+                        return Ok(Began::UpToDate);
                     }
                 }
             }
@@ -747,8 +772,8 @@ impl Lock {
                             .await?;
                     }
                     return match outcome {
-                        Ok(()) => Ok(true),
-                        Err(_) if done => Ok(false),
+                        Ok(()) => Ok(Began::Locked(None)),
+                        Err(_) if done => Ok(Began::UpToDate),
                         Err(_) if expired => Err(self.timeout_error(started)),
                         Err(e) => Err(crate::session::database_error(
                             "taking the migration lock",
@@ -763,7 +788,7 @@ impl Lock {
                 session.begin_raw(&begin).await.map_err(|e| {
                     crate::session::database_error("starting a transaction", begin.as_str(), e)
                 })?;
-                Ok(true)
+                Ok(Began::Locked(None))
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::backend::{Backend, ValueKind};
 use crate::backoff::Backoff;
 use crate::bookkeeping::{FAILED_MS, Row, Sql, State};
 use crate::error::{Error, database_message};
-use crate::lock::{DEFAULT_LEASE, Lock, is_contention};
+use crate::lock::{Began, DEFAULT_LEASE, Lock, is_contention};
 use crate::report::{MigrationRun, Report, VersionState, VersionStatus};
 use crate::session::Session;
 
@@ -181,10 +181,15 @@ async fn head_is<DB: Backend>(
             Sql::HEAD_KINDS,
         )
         .await?;
-    Ok(rows.first().is_some_and(|row| {
+    Ok(head_row_is(&rows, head))
+}
+
+/// Whether `rows`, as the fast path's read returns them, say the head is `head`, applied.
+fn head_row_is(rows: &[Vec<crate::backend::Value>], head: &str) -> bool {
+    rows.first().is_some_and(|row| {
         row.first().and_then(|v| v.as_text()) == Some(head)
             && row.get(1).and_then(|v| v.as_bool()) == Some(true)
-    }))
+    })
 }
 
 async fn table_exists<DB: Backend>(session: &mut Session<DB>, sql: &Sql) -> Result<bool, Error> {
@@ -834,11 +839,21 @@ impl<'m> Migrator<'m> {
             // the operation's lock there is nothing to read, and nothing to begin.
             let read_nothing =
                 dialect == Dialect::Mysql && carried.is_some() && lock.held_for_operation();
-            if !read_nothing && !lock.begin_unless_done(session).await? {
-                // Another upgrader brought the database up to date while this one waited.
-                self.foreign_keys_on(session, &mut foreign_keys_off).await?;
-                return Ok(());
-            }
+            // Whether the carried state still holds, read with the lock where it can be.
+            let read = (carried.is_some() && !lock.held_for_operation()).then(|| sql.select_head());
+            let head_row = if read_nothing {
+                None
+            } else {
+                match lock.begin_unless_done(session, read.as_ref()).await? {
+                    Began::Locked(rows) => rows,
+                    Began::UpToDate => {
+                        // Another upgrader brought the database up to date while this one
+                        // waited.
+                        self.foreign_keys_on(session, &mut foreign_keys_off).await?;
+                        return Ok(());
+                    }
+                }
+            };
             if !table_ready {
                 if !table_exists(session, sql).await? {
                     session
@@ -849,8 +864,11 @@ impl<'m> Migrator<'m> {
             }
             let reused = match carried.take() {
                 Some((state, head, pending)) => {
-                    let unchanged =
-                        lock.held_for_operation() || head_is(session, sql, &head).await?;
+                    let unchanged = match &head_row {
+                        _ if lock.held_for_operation() => true,
+                        Some(rows) => head_row_is(rows, &head),
+                        None => head_is(session, sql, &head).await?,
+                    };
                     unchanged.then_some((state, pending))
                 }
                 None => None,
