@@ -750,23 +750,34 @@ impl Lock {
                 // is taken, so the holder's COMMIT still waits for readers as configured;
                 // without it, the busy handler waits.
                 let mut backoff = Backoff::in_process(started, self.timeout);
-                let (begin, restore) = match self.busy_timeout_ms {
+                // [0, BEGIN IMMEDIATE, back to the operation's value] in one call: the last
+                // runs only once the lock is taken.
+                let (begin, begin_at, restore) = match self.busy_timeout_ms {
                     Some(ms) => (
-                        RenderedSql::from_static("PRAGMA busy_timeout = 0;\nBEGIN IMMEDIATE"),
+                        sql!(self.dialect;
+                            "PRAGMA busy_timeout = 0;\nBEGIN IMMEDIATE;\nPRAGMA busy_timeout = ", ms
+                        ),
+                        1,
                         Some(sql!(self.dialect; "PRAGMA busy_timeout = ", ms)),
                     ),
-                    None => (RenderedSql::from_static("BEGIN IMMEDIATE"), None),
+                    None => (RenderedSql::from_static("BEGIN IMMEDIATE"), 0, None),
                 };
                 loop {
-                    let outcome = session.begin_batch(&begin).await;
-                    let busy = matches!(&outcome, Err(e) if DB::is_busy(e));
+                    session.in_transaction = true;
+                    let outcome = session.execute_batch(&begin).await;
+                    if matches!(&outcome, Err((done, _)) if *done <= begin_at) {
+                        session.in_transaction = false;
+                    }
+                    let busy = matches!(&outcome, Err((_, e)) if DB::is_busy(e));
                     let expired = busy && !backoff.wait().await;
                     let done =
                         busy && !expired && stop_when_done && self.is_up_to_date(session).await;
                     if busy && !done && !expired {
                         continue;
                     }
-                    if let Some(restore) = &restore {
+                    if outcome.is_err()
+                        && let Some(restore) = &restore
+                    {
                         session
                             .execute("restoring the busy timeout", restore)
                             .await?;
@@ -775,7 +786,7 @@ impl Lock {
                         Ok(()) => Ok(Began::Locked(None)),
                         Err(_) if done => Ok(Began::UpToDate),
                         Err(_) if expired => Err(self.timeout_error(started)),
-                        Err(e) => Err(crate::session::database_error(
+                        Err((_, e)) => Err(crate::session::database_error(
                             "taking the migration lock",
                             begin.as_str(),
                             e,

@@ -144,19 +144,6 @@ impl<DB: Backend> Session<DB> {
         }
     }
 
-    /// Starts a transaction with `sql`, statements sent in one round trip that end with the
-    /// `BEGIN`.
-    pub async fn begin_batch(&mut self, sql: &RenderedSql) -> Result<(), sqlx::Error> {
-        self.in_transaction = true;
-        match self.execute_batch(sql).await {
-            Ok(()) => Ok(()),
-            Err((_, e)) => {
-                self.in_transaction = false;
-                Err(e)
-            }
-        }
-    }
-
     /// Starts a transaction with `sql`, which begins with `BEGIN` and goes on with a query in
     /// the same round trip; returns that query's rows. After a failure the transaction counts
     /// as open until [`Session::rollback`].
