@@ -24,6 +24,7 @@ on_each_backend!(
     cancelled_migration_frees_the_lock,
     connection_settings_are_restored,
     execution_time_is_recorded,
+    waiter_returns_once_the_work_is_done,
 );
 
 fn pool_options<DB: Backend>() -> sqlx::pool::PoolOptions<DB> {
@@ -578,4 +579,73 @@ async fn execution_time_is_recorded<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &s
         "execution_ms {} for a migration that took {took_ms} ms",
         recorded[0]
     );
+}
+
+/// An upgrader waiting for the lock returns as soon as the database is up to date, without the
+/// lock: here the lock is never released while it waits, and the rows that make the database
+/// up to date are written behind its back, once it is past its fast path. PostgreSQL, whose
+/// activity view shows when the waiter is polling; MySQL's `GET_LOCK` wait makes the same check,
+/// and SQLite's write lock would block the rows themselves.
+async fn waiter_returns_once_the_work_is_done<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
+    if DB::DIALECT != Dialect::Postgres {
+        return;
+    }
+    let m = repo(&[(1, "a", GOOD_1, None)]);
+    let mut holder = pool.acquire().await.unwrap();
+    let (take, _) = take_lock_sql(pool).await;
+    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
+        .await
+        .unwrap();
+    let waiter_url = format!("{url}?application_name=strata_waiter");
+    let waiter_pool = pool_options::<DB>().connect(&waiter_url).await.unwrap();
+    let waiter = tokio::spawn({
+        let m = m.clone();
+        async move {
+            let report = Migrator::new(&m)
+                .lock_timeout(Duration::from_secs(30))
+                .upgrade(&waiter_pool)
+                .await;
+            waiter_pool.close().await;
+            report
+        }
+    });
+    // Past the fast path once its connection has sent anything but the fast path's read.
+    let polling = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'strata_waiter' AND query <> '' AND query NOT LIKE 'SELECT head, success FROM%'";
+    let started = Instant::now();
+    while ints(pool, polling).await != [1] {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the waiter never polled"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // What another upgrader would have left: the table, migration 1's row, its head (the
+    // fixture's scripts and heads are the same for every dialect).
+    let checksum = m.migrations[0].up[0].as_ref().unwrap().checksum.to_string();
+    let head = m.heads[0].to_string();
+    execute(
+        pool,
+        "CREATE TABLE strata_migrations (version BIGINT NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum VARCHAR(64) NOT NULL, installed_rank BIGINT NOT NULL UNIQUE, head VARCHAR(64) NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), execution_ms BIGINT NOT NULL, success BOOLEAN NOT NULL)",
+    )
+    .await;
+    execute(
+        pool,
+        sqlx::AssertSqlSafe(format!(
+            "INSERT INTO strata_migrations (version, name, checksum, installed_rank, head, execution_ms, success) VALUES (1, 'a', '{checksum}', 1, '{head}', 0, TRUE)"
+        )),
+    )
+    .await;
+    let report = waiter.await.unwrap().unwrap();
+    assert!(report.migrations.is_empty(), "{report:?}");
+    // It never took the lock, so never ran the script: the holder still holds the lock.
+    assert_eq!(
+        table_names(pool).await,
+        vec!["strata_migrations".to_string()]
+    );
+    DB::execute_audited(
+        &mut holder,
+        sqlx::SqlStr::from_static(release_lock_sql::<DB>()),
+    )
+    .await
+    .unwrap();
 }
