@@ -524,15 +524,34 @@ impl Lock {
                     ));
                 }
             }
-            // After the pause, first whether the work is done: waiters then finish side by
-            // side instead of taking the lock in turn to find nothing to do.
-            if !backoff.wait().await {
-                return Err(self.row_timeout_error(session, started).await);
-            }
-            if self.up_to_date_while_waiting(session).await {
-                return Ok(());
+            // After each pause, first whether the work is done (waiters then finish side by
+            // side instead of taking the lock in turn to find nothing to do), then whether the
+            // row looks free: a read, where a claim is a write that contends with the holder.
+            loop {
+                if !backoff.wait().await {
+                    return Err(self.row_timeout_error(session, started).await);
+                }
+                if self.up_to_date_while_waiting(session).await {
+                    return Ok(());
+                }
+                if self.row_looks_free(session).await {
+                    break;
+                }
             }
         }
+    }
+
+    /// Whether the lock row is free or its lease has run out; `true` when the read fails, so
+    /// the claim that follows reports the error.
+    async fn row_looks_free<DB: Backend>(&self, session: &mut Session<DB>) -> bool {
+        let free = sql!(self.dialect;
+            "SELECT COUNT(*) FROM ", ident(&self.lock_table()),
+            " WHERE id = 1 AND (owner IS NULL OR expires_at IS NULL OR expires_at < ", self.now(), ")"
+        );
+        session
+            .fetch_raw(&free, &[ValueKind::Int])
+            .await
+            .map_or(true, |rows| first_int(&rows) > 0)
     }
 
     /// Between polls for the lock [`Lock::enter`] takes: whether another upgrader has meanwhile
@@ -920,6 +939,13 @@ impl Drop for Lock {
             renewer.abort();
         }
     }
+}
+
+fn first_int(rows: &[Vec<crate::backend::Value>]) -> i64 {
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(|v| v.as_int())
+        .unwrap_or(0)
 }
 
 fn first_bool(rows: &[Vec<crate::backend::Value>]) -> bool {
