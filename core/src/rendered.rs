@@ -111,6 +111,21 @@ impl RenderedSql {
         RenderedSql(Cow::Owned(out))
     }
 
+    /// `parts` joined by `separator`.
+    pub fn join<'a>(
+        parts: impl IntoIterator<Item = &'a RenderedSql>,
+        separator: &'static str,
+    ) -> Self {
+        let mut out = String::new();
+        for (i, part) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(separator);
+            }
+            out.push_str(part.as_str());
+        }
+        RenderedSql(Cow::Owned(out))
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

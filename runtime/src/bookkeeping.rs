@@ -332,12 +332,35 @@ impl Sql {
         execution_ms: i64,
         success: bool,
     ) -> RenderedSql {
+        let values = self.row_values(version, name, checksum, rank, head, execution_ms, success);
+        self.insert_rows([&values])
+    }
+
+    /// One row's values for [`Sql::insert_rows`], in its column order.
+    #[allow(clippy::too_many_arguments)] // one per column
+    pub fn row_values(
+        &self,
+        version: i64,
+        name: &str,
+        checksum: &str,
+        rank: i64,
+        head: &str,
+        execution_ms: i64,
+        success: bool,
+    ) -> RenderedSql {
+        sql!(self.dialect;
+            "(", version, ", ", string(name), ", ", string(checksum), ", ", rank, ", ", string(head), ", ",
+            self.now(), ", ", execution_ms, ", ", self.bool(success), ")"
+        )
+    }
+
+    /// One INSERT of the rows [`Sql::row_values`] rendered.
+    pub fn insert_rows<'a>(&self, rows: impl IntoIterator<Item = &'a RenderedSql>) -> RenderedSql {
         sql!(self.dialect;
             "INSERT INTO ",
             ident(&self.table),
-            " (version, name, checksum, installed_rank, head, applied_at, execution_ms, success) VALUES (",
-            version, ", ", string(name), ", ", string(checksum), ", ", rank, ", ", string(head), ", ",
-            self.now(), ", ", execution_ms, ", ", self.bool(success), ")"
+            " (version, name, checksum, installed_rank, head, applied_at, execution_ms, success) VALUES ",
+            &RenderedSql::join(rows, ", ")
         )
     }
 

@@ -932,9 +932,18 @@ impl<'m> Migrator<'m> {
                         .await?;
                     report.migrations.push(run);
                 }
-                if let Err((done, error)) = session.execute_batch(&RenderedSql::batch(&rows)).await
+                // A few hundred rows per INSERT: one statement to parse instead of one per row.
+                let inserts: Vec<RenderedSql> = rows
+                    .chunks(500)
+                    .map(|chunk| sql.insert_rows(chunk))
+                    .collect();
+                if let Err((done, error)) =
+                    session.execute_batch(&RenderedSql::batch(&inserts)).await
                 {
-                    let failed = rows.get(done).or(rows.last()).map_or("", |r| r.as_str());
+                    let failed = inserts
+                        .get(done)
+                        .or(inserts.last())
+                        .map_or("", |r| r.as_str());
                     return Err(crate::session::database_error(
                         "recording the migrations",
                         failed,
@@ -1067,7 +1076,7 @@ impl<'m> Migrator<'m> {
                 self.check_foreign_keys(session, item.version, &item.up.file)
                     .await?;
             }
-            let insert = sql.insert_row(
+            let values = sql.row_values(
                 item.version,
                 item.name,
                 &item.up.checksum,
@@ -1077,9 +1086,11 @@ impl<'m> Migrator<'m> {
                 true,
             );
             match deferred_rows {
-                Some(rows) => rows.push(insert),
+                Some(rows) => rows.push(values),
                 None => {
-                    session.execute("recording the migration", &insert).await?;
+                    session
+                        .execute("recording the migration", &sql.insert_rows([&values]))
+                        .await?;
                 }
             }
         }

@@ -11,7 +11,7 @@ use sqlx::SqlSafeStr as _;
 use strata_core::Dialect;
 use strata_runtime::on_each_backend;
 use strata_runtime::{Backend, Error, Migrator, VersionState};
-use support::{database_name, execute, ints, repo, table_names};
+use support::{database_name, execute, ints, repo, table_names, tables};
 
 on_each_backend!(
     failing_migration,
@@ -25,6 +25,7 @@ on_each_backend!(
     connection_settings_are_restored,
     execution_time_is_recorded,
     waiter_returns_once_the_work_is_done,
+    transaction_mode_all_records_many_versions,
 );
 
 fn pool_options<DB: Backend>() -> sqlx::pool::PoolOptions<DB> {
@@ -648,4 +649,27 @@ async fn waiter_returns_once_the_work_is_done<DB: Backend>(pool: &sqlx::Pool<DB>
     )
     .await
     .unwrap();
+}
+
+/// `TransactionMode::All` writes the rows of more versions than one INSERT carries (500): every
+/// version is recorded once, in order, with the head the next start's fast path accepts.
+async fn transaction_mode_all_records_many_versions<DB: Backend>(
+    pool: &sqlx::Pool<DB>,
+    _url: &str,
+) {
+    if DB::DIALECT == Dialect::Mysql {
+        return; // no TransactionMode::All on MySQL (transaction_mode_all)
+    }
+    let m = tables(1203);
+    let all = Migrator::new(&m).transaction(strata_core::TransactionMode::All);
+    assert_eq!(all.upgrade(pool).await.unwrap().migrations.len(), 1203);
+    let versions = ints(
+        pool,
+        "SELECT version FROM strata_migrations WHERE success = TRUE AND installed_rank = version ORDER BY version",
+    )
+    .await;
+    assert_eq!(versions, (1..=1203).collect::<Vec<i64>>());
+    // The last row's head is the binary's: nothing pending, no lock, no migration.
+    assert!(all.upgrade(pool).await.unwrap().migrations.is_empty());
+    assert_eq!(all.db_version(pool).await.unwrap(), Some(1203));
 }
