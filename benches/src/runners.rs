@@ -56,6 +56,9 @@ pub enum Runner {
     /// Floor: the default sqlx pool, one `SELECT 1`, closed: the least any migrator that asks the
     /// database anything can cost.
     PoolSelect1,
+    /// Floor: the default sqlx pool, one row of a real table read through its primary key
+    /// (`bench_1`), closed: the least any migrator that reads its bookkeeping table can cost.
+    PoolReadRow,
     /// strata, `TransactionMode::PerMigration` (the default).
     Strata,
     /// strata, `TransactionMode::All`.
@@ -75,6 +78,7 @@ impl Runner {
         match self {
             Runner::Connect => "connect (floor)",
             Runner::PoolSelect1 => "pool + SELECT 1 (floor)",
+            Runner::PoolReadRow => "pool + one row of a table (floor)",
             Runner::Strata => "strata",
             Runner::StrataAll => "strata, TransactionMode::All",
             Runner::Sqlx => "sqlx",
@@ -120,6 +124,11 @@ pub async fn startup(runner: Runner, target: &Target, set: &MigrationSet) -> Res
         let pool = sqlx::Pool::<DB>::connect(url).await?;
         let outcome: Result<(), BoxError> = match runner {
             Runner::PoolSelect1 => sqlx::raw_sql("SELECT 1").execute(&pool).await.map(drop).map_err(Into::into),
+            Runner::PoolReadRow => sqlx::raw_sql("SELECT id FROM bench_1 ORDER BY id DESC LIMIT 1")
+                .fetch_all(&pool)
+                .await
+                .map(drop)
+                .map_err(Into::into),
             Runner::Strata => strata::Migrator::new(&set.strata).upgrade(&pool).await.map(drop).map_err(Into::into),
             Runner::StrataAll => strata::Migrator::new(&set.strata)
                 .transaction(TransactionMode::All)
