@@ -796,8 +796,8 @@ impl<'m> Migrator<'m> {
         Ok(Verdict::Pending(pending))
     }
 
-    /// The slow path of upgrade: under the lock, one transaction per migration, each
-    /// re-reading the table first.
+    /// The slow path of upgrade: under the lock, one transaction per migration (or one for all),
+    /// the table read and verified once and the state carried from one migration to the next.
     async fn apply_pending<DB: Backend>(
         &self,
         session: &mut Session<DB>,
