@@ -95,8 +95,22 @@ impl State {
         &self.running.get_or_insert_default().1
     }
 
+    /// Records a version this upgrader has just applied, with installed rank `rank`.
+    pub fn record_applied(&mut self, version: i64, name: &str, checksum: &str, rank: i64) {
+        self.record(Row {
+            version,
+            name: name.to_string(),
+            checksum: checksum.to_string(),
+            installed_rank: rank,
+            success: true,
+            applied_at_ms: None,
+            age_ms: 0,
+            execution_ms: 0,
+        });
+    }
+
     /// Adds a row just written, carrying the running head forward.
-    pub fn record(&mut self, row: Row) {
+    fn record(&mut self, row: Row) {
         if let Some((covered, running)) = &mut self.running
             && *covered == self.rows.len()
             && running.push(row.version, &row.checksum)
@@ -178,6 +192,14 @@ impl Sql {
     }
 
     pub const HEAD_KINDS: &'static [ValueKind] = &[ValueKind::Text, ValueKind::Bool];
+
+    /// Whether `rows`, as [`Sql::select_head`] returns them, say the head is `head`, applied.
+    pub fn head_row_is(rows: &[Vec<Value>], head: &str) -> bool {
+        rows.first().is_some_and(|row| {
+            row.first().and_then(|v| v.as_text()) == Some(head)
+                && row.get(1).and_then(|v| v.as_bool()) == Some(true)
+        })
+    }
 
     /// 1 when the table exists, else 0 (a catalogue query, so it never fails inside a
     /// transaction).
@@ -348,6 +370,22 @@ impl Sql {
         execution_ms: i64,
         success: bool,
     ) -> RenderedSql {
+        let execution_ms = sql!(self.dialect; execution_ms);
+        self.values(version, name, checksum, rank, head, &execution_ms, success)
+    }
+
+    /// [`Sql::row_values`] with `execution_ms` an SQL expression.
+    #[allow(clippy::too_many_arguments)] // one per column
+    fn values(
+        &self,
+        version: i64,
+        name: &str,
+        checksum: &str,
+        rank: i64,
+        head: &str,
+        execution_ms: &RenderedSql,
+        success: bool,
+    ) -> RenderedSql {
         sql!(self.dialect;
             "(", version, ", ", string(name), ", ", string(checksum), ", ", rank, ", ", string(head), ", ",
             self.now(), ", ", execution_ms, ", ", self.bool(success), ")"
@@ -375,13 +413,8 @@ impl Sql {
         head: &str,
         execution_ms: &RenderedSql,
     ) -> RenderedSql {
-        sql!(self.dialect;
-            "INSERT INTO ",
-            ident(&self.table),
-            " (version, name, checksum, installed_rank, head, applied_at, execution_ms, success) VALUES (",
-            version, ", ", string(name), ", ", string(checksum), ", ", rank, ", ", string(head), ", ",
-            self.now(), ", ", execution_ms, ", ", self.bool(true), ")"
-        )
+        let values = self.values(version, name, checksum, rank, head, execution_ms, true);
+        self.insert_rows([&values])
     }
 
     /// The milliseconds since `started_unix_ms`, by the database's clock when the row is

@@ -568,14 +568,9 @@ impl Lock {
             return false;
         };
         let done = session
-            .fetch_raw(check, &[ValueKind::Text, ValueKind::Bool])
+            .fetch_raw(check, crate::bookkeeping::Sql::HEAD_KINDS)
             .await
-            .is_ok_and(|rows| {
-                rows.first().is_some_and(|row| {
-                    row.first().and_then(|v| v.as_text()) == Some(head.as_str())
-                        && row.get(1).and_then(|v| v.as_bool()) == Some(true)
-                })
-            });
+            .is_ok_and(|rows| crate::bookkeeping::Sql::head_row_is(&rows, head));
         if done {
             tracing::debug!(target: "strata", "up to date while waiting for the lock");
         }

@@ -181,15 +181,7 @@ async fn head_is<DB: Backend>(
             Sql::HEAD_KINDS,
         )
         .await?;
-    Ok(head_row_is(&rows, head))
-}
-
-/// Whether `rows`, as the fast path's read returns them, say the head is `head`, applied.
-fn head_row_is(rows: &[Vec<crate::backend::Value>], head: &str) -> bool {
-    rows.first().is_some_and(|row| {
-        row.first().and_then(|v| v.as_text()) == Some(head)
-            && row.get(1).and_then(|v| v.as_bool()) == Some(true)
-    })
+    Ok(Sql::head_row_is(&rows, head))
 }
 
 async fn table_exists<DB: Backend>(session: &mut Session<DB>, sql: &Sql) -> Result<bool, Error> {
@@ -620,12 +612,10 @@ impl<'m> Migrator<'m> {
         // The fast path: one statement, no lock.
         match session.fetch_raw(&sql.select_head(), Sql::HEAD_KINDS).await {
             Ok(rows) => {
-                let up_to_date = match rows.first() {
-                    None => binary_head == head_digest([]),
-                    Some(row) => {
-                        row.first().and_then(|v| v.as_text()) == Some(binary_head.as_str())
-                            && row.get(1).and_then(|v| v.as_bool()) == Some(true)
-                    }
+                let up_to_date = if rows.is_empty() {
+                    binary_head == head_digest([])
+                } else {
+                    Sql::head_row_is(&rows, &binary_head)
                 };
                 if up_to_date {
                     tracing::debug!(target: "strata", version = target, "database is up to date");
@@ -866,7 +856,7 @@ impl<'m> Migrator<'m> {
                 Some((state, head, pending)) => {
                     let unchanged = match &head_row {
                         _ if lock.held_for_operation() => true,
-                        Some(rows) => head_row_is(rows, &head),
+                        Some(rows) => Sql::head_row_is(rows, &head),
                         None => head_is(session, sql, &head).await?,
                     };
                     unchanged.then_some((state, pending))
@@ -1094,16 +1084,7 @@ impl<'m> Migrator<'m> {
                 }
             }
         }
-        state.record(Row {
-            version: item.version,
-            name: item.name.to_string(),
-            checksum: item.up.checksum.to_string(),
-            installed_rank: rank,
-            success: true,
-            applied_at_ms: None,
-            age_ms: 0,
-            execution_ms: 0,
-        });
+        state.record_applied(item.version, item.name, &item.up.checksum, rank);
         let duration = started.elapsed();
         tracing::info!(target: "strata", version = item.version, name = item.name, duration_ms = duration.as_millis() as u64, "migration applied");
         Ok(MigrationRun {
@@ -1186,16 +1167,7 @@ impl<'m> Migrator<'m> {
         }
         let done = sql.mark_success(item.version, elapsed_ms(started));
         bookkeeping_transaction(session, lock, "recording the migration", &done, false).await?;
-        state.record(Row {
-            version: item.version,
-            name: item.name.to_string(),
-            checksum: item.up.checksum.to_string(),
-            installed_rank: rank,
-            success: true,
-            applied_at_ms: None,
-            age_ms: 0,
-            execution_ms: 0,
-        });
+        state.record_applied(item.version, item.name, &item.up.checksum, rank);
         let duration = started.elapsed();
         tracing::info!(target: "strata", version = item.version, name = item.name, duration_ms = duration.as_millis() as u64, "migration applied");
         Ok(MigrationRun {

@@ -259,11 +259,7 @@ async fn concurrent_upgrades_on_a_half_migrated_database<DB: Backend>(
 async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>, _url: &str) {
     let m = repo(&[(1, "a", GOOD_1, None)]);
     // Hold the lock from another connection.
-    let mut holder = pool.acquire().await.unwrap();
-    let (take, expected_lock) = take_lock_sql(pool).await;
-    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
-        .await
-        .unwrap();
+    let (mut holder, expected_lock) = hold_lock(pool).await;
     // Bounded generously: a hang would outlast it.
     let err = tokio::time::timeout(
         Duration::from_secs(60),
@@ -288,12 +284,7 @@ async fn lock_timeout_is_an_error_not_a_hang<DB: Backend>(pool: &sqlx::Pool<DB>,
     );
     // Nothing happened; once the lock is free the upgrade runs.
     assert_eq!(strata_runtime::db_version(pool, &m).await.unwrap(), None);
-    DB::execute_audited(
-        &mut holder,
-        sqlx::SqlStr::from_static(release_lock_sql::<DB>()),
-    )
-    .await
-    .unwrap();
+    release_lock(&mut holder).await;
     drop(holder);
     let report = Migrator::new(&m)
         .lock_timeout(Duration::from_secs(5))
@@ -381,6 +372,24 @@ async fn take_lock_sql<DB: Backend>(pool: &sqlx::Pool<DB>) -> (String, String) {
     }
 }
 
+/// Takes the migration lock on a connection of `pool`, as another process would hold it;
+/// returns the connection and the lock as errors name it.
+async fn hold_lock<DB: Backend>(pool: &sqlx::Pool<DB>) -> (sqlx::pool::PoolConnection<DB>, String) {
+    let mut holder = pool.acquire().await.unwrap();
+    let (take, lock) = take_lock_sql(pool).await;
+    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
+        .await
+        .unwrap();
+    (holder, lock)
+}
+
+/// Releases what [`hold_lock`] took.
+async fn release_lock<DB: Backend>(holder: &mut sqlx::pool::PoolConnection<DB>) {
+    DB::execute_audited(holder, sqlx::SqlStr::from_static(release_lock_sql::<DB>()))
+        .await
+        .unwrap();
+}
+
 fn release_lock_sql<DB: Backend>() -> &'static str {
     match DB::DIALECT {
         Dialect::Sqlite => "ROLLBACK",
@@ -405,11 +414,7 @@ async fn wait_for_pool_size<DB: Backend>(pool: &sqlx::Pool<DB>, size: u32) -> u3
 /// with changed settings on SQLite) closes its connection instead of returning it to the pool.
 async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<DB>, url: &str) {
     let m = repo(&[(1, "a", GOOD_1, None)]);
-    let mut holder = pool.acquire().await.unwrap();
-    let (take, _) = take_lock_sql(pool).await;
-    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
-        .await
-        .unwrap();
+    let (mut holder, _) = hold_lock(pool).await;
     let pool1 = pool_options::<DB>().connect(url).await.unwrap();
     let migrator = Migrator::new(&m).lock_timeout(Duration::from_secs(600));
     // Still pending after a span generous enough for a loaded machine to reach the lock wait
@@ -440,12 +445,7 @@ async fn cancelled_upgrade_closes_its_connection<DB: Backend>(pool: &sqlx::Pool<
             }
         }
     }
-    DB::execute_audited(
-        &mut holder,
-        sqlx::SqlStr::from_static(release_lock_sql::<DB>()),
-    )
-    .await
-    .unwrap();
+    release_lock(&mut holder).await;
     drop(holder);
     let report = Migrator::new(&m)
         .lock_timeout(Duration::from_secs(30))
@@ -592,11 +592,7 @@ async fn waiter_returns_once_the_work_is_done<DB: Backend>(pool: &sqlx::Pool<DB>
         return;
     }
     let m = repo(&[(1, "a", GOOD_1, None)]);
-    let mut holder = pool.acquire().await.unwrap();
-    let (take, _) = take_lock_sql(pool).await;
-    DB::execute_audited(&mut holder, sqlx::AssertSqlSafe(take).into_sql_str())
-        .await
-        .unwrap();
+    let (mut holder, _) = hold_lock(pool).await;
     let waiter_url = format!("{url}?application_name=strata_waiter");
     let waiter_pool = pool_options::<DB>().connect(&waiter_url).await.unwrap();
     let waiter = tokio::spawn({
@@ -643,12 +639,7 @@ async fn waiter_returns_once_the_work_is_done<DB: Backend>(pool: &sqlx::Pool<DB>
         table_names(pool).await,
         vec!["strata_migrations".to_string()]
     );
-    DB::execute_audited(
-        &mut holder,
-        sqlx::SqlStr::from_static(release_lock_sql::<DB>()),
-    )
-    .await
-    .unwrap();
+    release_lock(&mut holder).await;
 }
 
 /// `TransactionMode::All` writes the rows of more versions than one INSERT carries (500): every
