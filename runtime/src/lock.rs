@@ -406,11 +406,17 @@ impl Lock {
         }
     }
 
+    /// The lock row, where it is free or its lease has run out.
+    fn where_free(&self) -> RenderedSql {
+        sql!(self.dialect;
+            " WHERE id = 1 AND (owner IS NULL OR expires_at IS NULL OR expires_at < ", self.now(), ")"
+        )
+    }
+
     fn claim_row_sql(&self) -> RenderedSql {
         sql!(self.dialect;
             "UPDATE ", ident(&self.lock_table()), " SET owner = ", string(&self.owner),
-            ", expires_at = ", &self.lease_end(),
-            " WHERE id = 1 AND (owner IS NULL OR expires_at IS NULL OR expires_at < ", self.now(), ")"
+            ", expires_at = ", &self.lease_end(), &self.where_free()
         )
     }
 
@@ -446,13 +452,7 @@ impl Lock {
     /// nodes' open transactions even when it does nothing.
     async fn ensure_lock_table<DB: Backend>(&self, session: &mut Session<DB>) -> Result<(), Error> {
         let exists = self.lock_table_exists();
-        let present = |rows: &[Vec<crate::backend::Value>]| {
-            rows.first()
-                .and_then(|r| r.first())
-                .and_then(|v| v.as_int())
-                .unwrap_or(0)
-                > 0
-        };
+        let present = |rows: &[Vec<crate::backend::Value>]| first_int(rows) > 0;
         let rows = session
             .fetch("looking for the lock table", &exists, &[ValueKind::Int])
             .await?;
@@ -545,8 +545,7 @@ impl Lock {
     /// the claim that follows reports the error.
     async fn row_looks_free<DB: Backend>(&self, session: &mut Session<DB>) -> bool {
         let free = sql!(self.dialect;
-            "SELECT COUNT(*) FROM ", ident(&self.lock_table()),
-            " WHERE id = 1 AND (owner IS NULL OR expires_at IS NULL OR expires_at < ", self.now(), ")"
+            "SELECT COUNT(*) FROM ", ident(&self.lock_table()), &self.where_free()
         );
         session
             .fetch_raw(&free, &[ValueKind::Int])
